@@ -1,0 +1,138 @@
+# capturo + detengo: one Makefile for both programs, their tests and their pages.
+
+PREFIX?=	/usr/local
+BINDIR?=	$(PREFIX)/sbin
+MANDIR?=	$(PREFIX)/share/man
+EXDIR?=		$(PREFIX)/share/doc/capturo/examples
+DESTDIR?=
+
+CC?=		cc
+PKG_CONFIG?=	pkg-config
+VERSION=	0.1.0
+
+WARN=		-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+		-Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
+		-Wsign-compare -Wformat=2
+HARDEN=		-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS?=	-O2 -g
+CFLAGS+=	-std=gnu11 $(WARN) -Icommon -DVERSION=\"$(VERSION)\"
+LDFLAGS+=	-pie -Wl,-z,relro,-z,now
+
+PCAP_CFLAGS!=	$(PKG_CONFIG) --cflags libpcap 2>/dev/null
+PCAP_LIBS!=	$(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap
+IPTC_CFLAGS!=	$(PKG_CONFIG) --cflags libip4tc libip6tc 2>/dev/null
+IPTC_LIBS!=	$(PKG_CONFIG) --libs libip4tc libip6tc 2>/dev/null || echo -lip4tc -lip6tc
+INOTIFY_LIBS!=	$(PKG_CONFIG) --libs libinotifytools 2>/dev/null || echo -linotifytools
+
+# sanitizer build of the same sources, for the unit tests and replays
+SANFLAGS=	-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+		-fno-sanitize-recover=all
+
+COMMON_SRCS=	common/event.c \
+		common/addr.c \
+		common/log.c
+
+CAPTURO_SRCS=	capturo/capturo.c \
+		capturo/decode.c \
+		capturo/flow.c \
+		capturo/reasm.c \
+		capturo/smtp.c \
+		capturo/mime.c
+
+DETENGO_SRCS=	detengo/detengo.c \
+		detengo/tail.c \
+		detengo/policy.c \
+		detengo/state.c \
+		detengo/fw_iptc.c \
+		detengo/fw_dry.c
+
+# unit tests: name and the sources each one links
+T_event_SRCS=	tests/t_event.c common/event.c common/addr.c
+T_addr_SRCS=	tests/t_addr.c common/addr.c
+T_smtp_SRCS=	tests/t_smtp.c capturo/smtp.c capturo/mime.c
+T_mime_SRCS=	tests/t_mime.c capturo/mime.c
+T_reasm_SRCS=	tests/t_reasm.c capturo/reasm.c
+T_decode_SRCS=	tests/t_decode.c capturo/decode.c
+T_policy_SRCS=	tests/t_policy.c detengo/policy.c common/addr.c
+T_state_SRCS=	tests/t_state.c detengo/state.c common/addr.c
+UNITS=		event addr smtp mime reasm decode policy state
+# the libiptc driver runs only as root inside a namespace (tests/e2e_fw.sh)
+T_fw_SRCS=	tests/t_fw.c detengo/fw_iptc.c detengo/fw_dry.c common/addr.c \
+		common/log.c
+T_fw_LIBS=	$(IPTC_LIBS)
+T_tail_SRCS=	tests/t_tail.c detengo/tail.c detengo/state.c common/addr.c \
+		common/log.c
+T_tail_LIBS=	$(INOTIFY_LIBS)
+
+O=		obj
+S=		obj-san
+
+all: capturo/capturo detengo/detengo
+
+objs=		$(patsubst %.c,$(1)/%.o,$(2))
+
+capturo/capturo: $(call objs,$(O),$(CAPTURO_SRCS) $(COMMON_SRCS))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PCAP_LIBS)
+
+detengo/detengo: $(call objs,$(O),$(DETENGO_SRCS) $(COMMON_SRCS))
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(IPTC_LIBS) $(INOTIFY_LIBS)
+
+$(O)/%.o: %.c common/limits.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(HARDEN) $(PCAP_CFLAGS) $(IPTC_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(S)/%.o: %.c common/limits.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(PCAP_CFLAGS) $(IPTC_CFLAGS) -MMD -MP -c -o $@ $<
+
+# sanitized programs for the replay tests
+$(S)/capturo: $(call objs,$(S),$(CAPTURO_SRCS) $(COMMON_SRCS))
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(PCAP_LIBS)
+
+$(S)/detengo: $(call objs,$(S),$(DETENGO_SRCS) $(COMMON_SRCS))
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(IPTC_LIBS) $(INOTIFY_LIBS)
+
+define unit
+$(O)/tests/t_$(1): $(call objs,$(O),$(T_$(1)_SRCS))
+	$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$(T_$(1)_LIBS)
+$(S)/tests/t_$(1): $(call objs,$(S),$(T_$(1)_SRCS))
+	$$(CC) $$(CFLAGS) $$(SANFLAGS) -o $$@ $$^ $$(T_$(1)_LIBS)
+endef
+$(foreach u,$(UNITS) fw tail,$(eval $(call unit,$(u))))
+
+UNIT_BINS=	$(foreach u,$(UNITS) fw tail,$(O)/tests/t_$(u) $(S)/tests/t_$(u))
+
+tests: all $(UNIT_BINS) $(S)/capturo $(S)/detengo bench/floor
+
+bench/floor: bench/floor.c
+	$(CC) $(CFLAGS) $(HARDEN) $(LDFLAGS) -o $@ $< $(PCAP_LIBS)
+
+deps:
+	@sh tests/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory tests
+	@sh tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/lab.sh demo
+
+bench: deps
+	@$(MAKE) --no-print-directory all bench/floor
+	@sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(EXDIR)
+	install -m 755 capturo/capturo detengo/detengo $(DESTDIR)$(BINDIR)
+	install -m 644 docs/capturo.8 docs/detengo.8 $(DESTDIR)$(MANDIR)/man8
+	install -m 644 docs/capturo-events.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 examples/* $(DESTDIR)$(EXDIR)
+
+clean:
+	rm -rf $(O) $(S) capturo/capturo detengo/detengo bench/floor
+
+.PHONY: all check demo bench deps tests install clean
+
+-include $(shell find $(O) $(S) -name '*.d' 2>/dev/null)

@@ -1,0 +1,71 @@
+/* every bound of capturo and detengo, named once; docs/capturo.8 and detengo.8 list them */
+#ifndef LIMITS_H
+#define LIMITS_H
+
+/* the event line, newline included: one write(2), atomic on pipes (PIPE_BUF) */
+#define EVENT_LINE_MAX		4096
+/* keys an event line may carry; the largest schema has 11 */
+#define EVENT_FIELDS_MAX	16
+/* the longest key name */
+#define EVENT_KEY_MAX		16
+/* the longest event name */
+#define EVENT_NAME_MAX		16
+
+/* flows tracked at once; past it the oldest idle flow is evicted */
+#define FLOWS_MAX_DEFAULT	65536
+#define FLOWS_MAX_LIMIT		(1 << 22)
+/* seconds without a packet before a flow is closed with how=timeout */
+#define FLOW_IDLE_DEFAULT	300
+/* out-of-order bytes held per direction before the gap is skipped */
+#define REASM_OOO_MAX		(64 * 1024)
+/* out-of-order segments held per direction */
+#define REASM_SEGS_MAX		64
+/*
+ * A segment or an ACK further than this from the next expected byte
+ * is garbage, not a window: real windows stay far below 2^30 (RFC 7323
+ * 2.3 caps the scaled window at 2^30), and sequence comparison modulo
+ * 2^32 needs distances well under 2^31.
+ */
+#define REASM_SEQ_WINDOW	(1U << 30)
+/* VLAN tags (802.1Q, 802.1ad, 0x9100) peeled off one frame: QinQ is 2 */
+#define DECODE_VLAN_MAX		8
+/* IPv6 extension headers walked before the packet is called malformed */
+#define DECODE_IP6_EXT_MAX	8
+
+/*
+ * One SMTP line as kept by the parser.  RFC 5321 4.5.3.1.4 allows
+ * 512 octets per command and 1000 per text line; longer lines are
+ * cut, their start still parsed, and the event marked cut=1.
+ */
+#define SMTP_LINE_MAX		2048
+/* client bytes held while the reply to DATA, STARTTLS or AUTH is awaited */
+#define SMTP_HOLD_MAX		(16 * 1024)
+/* commands awaiting their reply (pipelining depth) */
+#define SMTP_PIPE_MAX		128
+/* header bytes of one message kept to find Subject and Message-ID */
+#define SMTP_HDR_MAX		(16 * 1024)
+/* a decoded subject; longer ones are cut */
+#define SMTP_SUBJECT_MAX	1024
+/* an RFC 2047 charset name; the longest IANA name has 45 octets */
+#define MIME_CHARSET_MAX	64
+/* iconv(3) converters kept open, as iconv_open(3) loads a module each time */
+#define MIME_ICONV_CACHE	4
+/* addresses: RFC 5321 4.5.3.1.3 says 256 octets for a path */
+#define SMTP_ADDR_MAX		512
+/* a HELO name or an AUTH user name */
+#define SMTP_NAME_MAX		256
+
+/* detengo: hosts remembered by the policy (thresholds, blocks) */
+#define POLICY_HOSTS_MAX	(1 << 20)
+/* entries in the allow list */
+#define ALLOW_MAX		65536
+/* a line of the allow file or the state file */
+#define CONF_LINE_MAX		512
+/* hosts gathered into one libiptc commit */
+#define FW_BATCH_MAX		16384
+/* seconds to wait for the xtables lock */
+#define XT_LOCK_WAIT		10
+/* bytes of the log read at once */
+#define TAIL_READ_MAX		(256 * 1024)
+
+#endif /* LIMITS_H */

@@ -1,0 +1,64 @@
+#!/bin/sh
+# Install what the build and the tests need and is missing (Debian 12).
+# As root: apt-get install exactly those packages.  Otherwise: print the
+# line to run and fail.  Usage: deps.sh [check|demo|bench]
+mode=${1:-check}
+missing=""
+
+need() {	# need PACKAGE TEST...
+	pkg=$1
+	shift
+	"$@" >/dev/null 2>&1 && return 0
+	case " $missing " in *" $pkg "*) ;; *) missing="$missing $pkg" ;; esac
+}
+have() { command -v "$1"; }
+header() { printf '#include <%s>\n' "$1" | ${CC:-cc} -E -x c - -o /dev/null; }
+
+need gcc have cc
+need make have make
+need pkg-config have pkg-config
+need libpcap-dev header pcap/pcap.h
+need libiptc-dev header libiptc/libiptc.h
+need libiptc-dev header libiptc/libip6tc.h
+need libinotifytools0-dev header inotifytools/inotifytools.h
+need iptables have iptables-legacy
+need iproute2 have ip
+need swaks have swaks
+need python3-aiosmtpd /usr/bin/python3 -c 'import aiosmtpd'
+need util-linux have flock
+case $mode in
+check)
+	need mandoc have mandoc
+	need logrotate have logrotate
+	need tcpdump have tcpdump
+	need libcap2-bin have capsh
+	;;
+bench)
+	need tcpdump have tcpdump
+	need tshark have tshark
+	need tcpreplay have tcpreplay
+	need postfix have smtp-source
+	need gawk have gawk
+	need fail2ban have fail2ban-client
+	need sshguard have sshguard
+	;;
+esac
+
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+	echo "missing packages; as root run:" >&2
+	echo "  apt-get install$missing" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+# postfix asks questions on install; it only lends its test programs here
+echo "postfix postfix/main_mailer_type select No configuration" |
+    debconf-set-selections 2>/dev/null
+export DEBIAN_FRONTEND=noninteractive
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null ||
+    { apt-get update -q >/dev/null &&
+    apt-get install -y -q --no-install-recommends $missing >/dev/null; } || {
+	echo "deps: apt-get install$missing failed" >&2
+	exit 1
+}

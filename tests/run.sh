@@ -1,0 +1,55 @@
+#!/bin/sh
+# The test driver of `make check`: runs every test, one line per test,
+# and ends with "N passed, N failed, N skipped".  Exit 1 on any failure.
+#
+# A test program or script prints TAP-like lines: "ok ...", "not ok ...",
+# "skip ..." (anything else is shown only when the test fails).  A program
+# that exits non-zero without a "not ok" line counts as one failure.
+
+cd "$(dirname "$0")/.." || exit 1
+pass=0 fail=0 skip=0
+log=$(mktemp) || exit 1
+trap 'rm -f "$log"' EXIT
+
+# run NAME CMD...: run one test program and count its lines
+run() {
+	name=$1
+	shift
+	"$@" >"$log" 2>&1
+	rc=$?
+	nf=0
+	while IFS= read -r l; do
+		case $l in
+		"not ok"*) fail=$((fail + 1)) nf=$((nf + 1))
+			echo "not ok - $name: ${l#not ok }" ;;
+		"ok"*)	pass=$((pass + 1))
+			echo "ok - $name: ${l#ok }" ;;
+		"skip"*) skip=$((skip + 1))
+			echo "skip - $name: ${l#skip }" ;;
+		esac
+	done <"$log"
+	if [ $rc -ne 0 ] || [ $nf -ne 0 ]; then
+		[ $nf -eq 0 ] && { fail=$((fail + 1));
+		    echo "not ok - $name: exited with status $rc"; }
+		sed 's/^/#   /' "$log" | tail -n 40
+	fi
+}
+
+# unit tests, plain and under ASan+UBSan
+for t in event addr smtp mime reasm decode policy state; do
+	run "unit/$t" ./obj/tests/t_$t
+	run "unit/$t (asan,ubsan)" ./obj-san/tests/t_$t
+done
+tdir=$(mktemp -d) && run "unit/tail (asan,ubsan)" ./obj-san/tests/t_tail -t "$tdir"
+rm -rf "$tdir"
+
+# the manual pages
+run "docs" sh tests/mandoc.sh
+
+# shell tests: replays, corpus, tailer, end-to-end (these skip without root)
+for s in replay.sh corpus.sh tail_rotate.sh detengo.sh e2e_fw.sh e2e_lab.sh; do
+	[ -f "tests/$s" ] && run "${s%.sh}" sh "tests/$s"
+done
+
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]
