@@ -15,7 +15,7 @@ WARN=		-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 		-Wsign-compare -Wformat=2
 HARDEN=		-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS?=	-O2 -g
-CFLAGS+=	-std=gnu11 $(WARN) -Icommon -DVERSION=\"$(VERSION)\"
+CFLAGS+=	-std=gnu11 $(WARN) -Icommon -Icapturo -Idetengo -DVERSION=\"$(VERSION)\"
 LDFLAGS+=	-pie -Wl,-z,relro,-z,now
 
 PCAP_CFLAGS!=	$(PKG_CONFIG) --cflags libpcap 2>/dev/null

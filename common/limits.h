@@ -65,7 +65,23 @@
 #define FW_BATCH_MAX		16384
 /* seconds to wait for the xtables lock */
 #define XT_LOCK_WAIT		10
+/* ports one host is blocked on: each costs two rules per host (LOG and DROP) */
+#define FW_PORTS_MAX		16
+/* hosts the dry-run backend remembers, as many as the policy can block */
+#define FW_DRY_MAX		POLICY_HOSTS_MAX
+/* milliseconds between two tries of the xtables lock (iptables -W defaults to 1 s) */
+#define XT_LOCK_POLL_MS		10
 /* bytes of the log read at once */
 #define TAIL_READ_MAX		(256 * 1024)
+/*
+ * reads of TAIL_READ_MAX per tail_next() call, so that one call never
+ * reports more lines than an int holds and other work gets a turn
+ */
+#define TAIL_READS_MAX		64
+/*
+ * bytes before the saved log offset kept as a check that the file is
+ * still the one read (a truncated and refilled file fails it)
+ */
+#define TAIL_SUM_MAX		64
 
 #endif /* LIMITS_H */

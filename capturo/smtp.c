@@ -1,0 +1,1306 @@
+/* follow an SMTP dialogue from both directions of the wire and report its events */
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits.h"
+#include "mime.h"
+#include "smtp.h"
+
+/*
+ * The client's bytes are read the way the server reads them.  Commands
+ * are lines (RFC 5321 2.3.8; a bare LF is taken as a line end, as most
+ * servers do).  Three commands change how the bytes after them are
+ * read, and only the server's answer tells how: DATA (354 starts the
+ * message, RFC 5321 4.1.1.4), STARTTLS (220 makes the rest opaque, RFC
+ * 3207 4) and AUTH (334 asks for one more line, RFC 4954 4).  After
+ * them the client's bytes are held until the answer is seen, so that a
+ * body the server refused is read as the commands the server read, and
+ * a message the server accepted is never read as commands.  BDAT (RFC
+ * 3030 2) says its own length and needs no answer.  When no byte of
+ * the server has been seen (a one-sided capture) the server is taken to
+ * say yes.
+ */
+
+/* what the client is sending now */
+enum cmode {
+	C_CMD,		/* command lines */
+	C_DATA,		/* a DATA message, up to CRLF.CRLF */
+	C_BDAT,		/* a BDAT chunk of a known length */
+	C_AUTH,		/* one line of an AUTH exchange */
+	C_TLS		/* after STARTTLS: opaque */
+};
+
+/* commands whose answer the parser waits for or counts */
+enum pcmd {
+	P_OTHER, P_HELO, P_MAIL, P_RCPT, P_DATA, P_DOT, P_BDAT, P_BDAT_LAST,
+	P_STARTTLS, P_AUTH
+};
+
+/* where the DATA scanner is within a line */
+enum dstate { D_BOL, D_MID, D_DOT, D_DOTCR };
+
+/* an AUTH mechanism and what its lines may tell of the user */
+enum amech { A_OTHER, A_PLAIN, A_LOGIN, A_CRAM, A_XOAUTH2 };
+
+struct smtp {
+	smtp_emit_fn	*emit;
+	void		*ctx;
+	struct smtp_mem	*mem;
+
+	enum cmode	 cmode;
+	int		 server_live;	/* a byte of the server was seen */
+	int		 banner;	/* the greeting was seen */
+	int		 paused;	/* waiting for an answer */
+	enum pcmd	 waitcmd;	/* to this command */
+	int		 unsynced;	/* started mid-stream, place unknown */
+	int		 blind;		/* answers can no longer be matched */
+	int		 cskip;		/* drop client bytes up to a LF */
+	int		 sskip;		/* drop server bytes up to a LF */
+	int		 lfmode;	/* the client ends lines with a bare LF */
+
+	/* the client's partial command line */
+	uint8_t		*line;
+	size_t		 linelen;
+	int		 linecut;
+
+	/* client bytes held while an answer is awaited */
+	uint8_t		*hold;
+	size_t		 holdlen;
+
+	/* the server's current line: its first bytes are enough */
+	uint8_t		 sline[64];
+	size_t		 slinelen;
+	int		 scode;		/* code of a multi-line reply */
+
+	/* commands awaiting an answer, in order (RFC 2920 3) */
+	uint8_t		 pend[SMTP_PIPE_MAX];
+	unsigned	 phead, pcount;
+
+	/* the transaction */
+	unsigned	 rcpt_sent, rcpt_ok;
+	unsigned	 msgs;
+
+	/* the message being received */
+	enum dstate	 dstate;
+	int		 lastcr;
+	uint64_t	 size;
+	uint64_t	 chunk;		/* BDAT bytes still to come */
+	int		 chunklast;
+	int		 inhdr;		/* still within the header */
+	int		 msgcut;
+	uint8_t		*hdr;
+	size_t		 hdrlen, hdrend;
+	int		 msgpending;	/* complete, its answer not yet seen */
+	int		 inbdat;	/* a BDAT message has begun */
+
+	/* AUTH */
+	enum amech	 amech;
+	char		 amechname[32];
+	char		*auser;		/* decoded user name */
+	size_t		 auserlen;
+	int		 auserask;	/* the server asked for a user name */
+	int		 alines;	/* lines left, one-sided */
+};
+
+static void	client_feed(struct smtp *, const uint8_t *, size_t);
+
+/* a buffer of n bytes within the shared budget, or NULL */
+static void *
+mem_get(struct smtp *s, size_t n)
+{
+	void	*p;
+
+	if (s->mem != NULL && s->mem->used + n > s->mem->max)
+		return NULL;
+	if ((p = malloc(n)) == NULL)
+		return NULL;
+	if (s->mem != NULL)
+		s->mem->used += n;
+	return p;
+}
+
+static void
+mem_put(struct smtp *s, void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	free(p);
+	if (s->mem != NULL)
+		s->mem->used -= n;
+}
+
+struct smtp *
+smtp_new(struct smtp_mem *mem, smtp_emit_fn *emit, void *ctx)
+{
+	struct smtp	*s;
+
+	if (mem != NULL && mem->used + sizeof(*s) > mem->max)
+		return NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	if (mem != NULL)
+		mem->used += sizeof(*s);
+	s->mem = mem;
+	s->emit = emit;
+	s->ctx = ctx;
+	return s;
+}
+
+static void
+hdr_free(struct smtp *s)
+{
+	mem_put(s, s->hdr, SMTP_HDR_MAX);
+	s->hdr = NULL;
+	s->hdrlen = s->hdrend = 0;
+}
+
+static void
+auth_clear(struct smtp *s)
+{
+	if (s->auser != NULL) {
+		mem_put(s, s->auser, SMTP_NAME_MAX);
+		s->auser = NULL;
+	}
+	s->auserlen = 0;
+	s->auserask = 0;
+	s->amechname[0] = '\0';
+}
+
+void
+smtp_free(struct smtp *s)
+{
+	struct smtp_mem	*mem;
+
+	if (s == NULL)
+		return;
+	mem_put(s, s->line, SMTP_LINE_MAX);
+	mem_put(s, s->hold, SMTP_HOLD_MAX);
+	hdr_free(s);
+	auth_clear(s);
+	mem = s->mem;
+	free(s);
+	if (mem != NULL)
+		mem->used -= sizeof(*s);
+}
+
+unsigned
+smtp_msgs(const struct smtp *s)
+{
+	return s->msgs;
+}
+
+int
+smtp_tls(const struct smtp *s)
+{
+	return s->cmode == C_TLS;
+}
+
+/* --- reporting --- */
+
+static void
+emit_message(struct smtp *s, int reply)
+{
+	struct smtp_event ev;
+	const uint8_t	*v;
+	size_t		 vlen;
+	char		 subj[SMTP_SUBJECT_MAX], mid[SMTP_ADDR_MAX];
+	int		 cut = 0;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_MESSAGE;
+	if (s->hdr != NULL) {
+		if (mime_header(s->hdr, s->hdrend, "subject", &v, &vlen) == 0) {
+			ev.arglen = mime_subject(v, vlen, subj, sizeof(subj),
+			    &cut);
+			ev.arg = subj;
+		}
+		if (mime_header(s->hdr, s->hdrend, "message-id", &v,
+		    &vlen) == 0) {
+			ev.arg2len = mime_msgid(v, vlen, mid, sizeof(mid),
+			    &cut);
+			ev.arg2 = mid;
+		}
+	}
+	ev.size = s->size;
+	/* recipients the server took; those sent when it is not heard */
+	ev.rcpts = s->server_live ? s->rcpt_ok : s->rcpt_sent;
+	ev.reply = reply;
+	ev.cut = cut || s->msgcut;
+	s->msgpending = 0;
+	s->msgs++;
+	hdr_free(s);
+	s->emit(s->ctx, &ev);
+}
+
+/* a client event is due: a message still waiting for its answer goes first */
+static void
+emit(struct smtp *s, struct smtp_event *ev)
+{
+	if (s->msgpending)
+		emit_message(s, 0);
+	s->emit(s->ctx, ev);
+}
+
+static void
+emit_auth(struct smtp *s)
+{
+	struct smtp_event ev;
+
+	if (s->amechname[0] == '\0')
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_AUTH;
+	ev.verb = s->amechname;
+	if (s->auserlen > 0) {
+		ev.arg = s->auser;
+		ev.arglen = s->auserlen;
+	}
+	emit(s, &ev);
+	auth_clear(s);
+}
+
+/* --- the answers awaited --- */
+
+static void
+pend_push(struct smtp *s, enum pcmd c)
+{
+	if (s->pcount == SMTP_PIPE_MAX) {
+		/* deeper than any real client: forget the oldest */
+		s->phead = (s->phead + 1) % SMTP_PIPE_MAX;
+		s->pcount--;
+	}
+	s->pend[(s->phead + s->pcount) % SMTP_PIPE_MAX] = (uint8_t)c;
+	s->pcount++;
+}
+
+static int
+pend_pop(struct smtp *s)
+{
+	int	 c;
+
+	if (s->pcount == 0)
+		return -1;
+	c = s->pend[s->phead];
+	s->phead = (s->phead + 1) % SMTP_PIPE_MAX;
+	s->pcount--;
+	return c;
+}
+
+/* wait for the answer to the command just read */
+static void
+pause_for(struct smtp *s, enum pcmd c)
+{
+	s->paused = 1;
+	s->waitcmd = c;
+}
+
+/* hand the held bytes back to the client reader */
+static void
+resume(struct smtp *s)
+{
+	uint8_t	*h = s->hold;
+	size_t	 n = s->holdlen;
+
+	s->paused = 0;
+	if (h == NULL)
+		return;
+	s->hold = NULL;
+	s->holdlen = 0;
+	client_feed(s, h, n);
+	mem_put(s, h, SMTP_HOLD_MAX);
+}
+
+static void	msg_begin(struct smtp *);
+
+/*
+ * Mid-stream, the first answer of the server shows that the client
+ * was between commands.  If a lone "." line is among the bytes held,
+ * what came before it was the end of a message: drop it.  The rest
+ * are commands, from the first line that starts like one.
+ */
+static size_t
+held_dot(const struct smtp *s)
+{
+	size_t	 i, start = 0, end;
+
+	for (i = 0; s->hold != NULL && i < s->holdlen; i = end + 1) {
+		uint8_t *nl = memchr(s->hold + i, '\n', s->holdlen - i);
+
+		if (nl == NULL)
+			break;
+		end = (size_t)(nl - s->hold);
+		if ((end - i == 1 && s->hold[i] == '.') ||
+		    (end - i == 2 && s->hold[i] == '.' &&
+		    s->hold[i + 1] == '\r'))
+			start = end + 1;
+	}
+	return start;
+}
+
+static void
+sync_held(struct smtp *s)
+{
+	size_t	 i, start = held_dot(s);
+
+	if (start > 0) {
+		memmove(s->hold, s->hold + start, s->holdlen - start);
+		s->holdlen -= start;
+		s->cskip = 0;
+	} else if (s->hold != NULL && s->holdlen >= 5 && !s->cskip) {
+		for (i = 0; i < 4; i++) {
+			uint8_t c = s->hold[i] | 0x20;
+
+			if (c < 'a' || c > 'z')
+				break;
+		}
+		if (i < 4 || (s->hold[4] != ' ' && s->hold[4] != '\r' &&
+		    s->hold[4] != '\n'))
+			s->cskip = 1;
+	}
+}
+
+/*
+ * The answer will not be seen (lost, or never sent while the client
+ * went on): take it as yes, the way a one-sided capture is read.
+ */
+static void
+resume_assumed(struct smtp *s)
+{
+	s->server_live = 0;
+	s->blind = 1;
+	s->pcount = 0;
+	switch (s->waitcmd) {
+	case P_DATA:
+		msg_begin(s);
+		s->cmode = C_DATA;
+		break;
+	case P_STARTTLS:
+		s->cmode = C_TLS;
+		s->alines = -1;		/* the next byte tells */
+		break;
+	case P_AUTH:
+		if (s->cmode != C_AUTH)
+			s->cmode = C_AUTH;
+		if (s->alines <= 0)
+			s->alines = 1;
+		break;
+	default:
+		break;
+	}
+	resume(s);
+}
+
+static void
+hold(struct smtp *s, const uint8_t *p, size_t len)
+{
+	size_t	 room;
+
+	if (s->hold == NULL && (s->hold = mem_get(s, SMTP_HOLD_MAX)) == NULL)
+		room = 0;
+	else
+		room = SMTP_HOLD_MAX - s->holdlen;
+	if (len > room) {
+		/*
+		 * The client sends much more without the answer it
+		 * needs: it was not waiting, so take the answer as yes.
+		 */
+		if (s->paused) {
+			resume_assumed(s);
+			client_feed(s, p, len);
+			return;
+		}
+		/*
+		 * Unsynced: keep the newest bytes, from a line start on;
+		 * the end of a message is what tells where we are.
+		 */
+		s->holdlen = 0;
+		if (len > SMTP_HOLD_MAX) {
+			p += len - SMTP_HOLD_MAX;
+			len = SMTP_HOLD_MAX;
+		}
+		if (s->hold == NULL)
+			return;
+		s->cskip = 1;
+	}
+	memcpy(s->hold + s->holdlen, p, len);
+	s->holdlen += len;
+	/* one-sided and mid-stream: the end of a message is a place too */
+	if (s->unsynced && !s->paused && held_dot(s) > 0) {
+		s->unsynced = 0;
+		s->blind = 1;
+		sync_held(s);
+		resume(s);
+	}
+}
+
+/* --- the message --- */
+
+static void
+msg_begin(struct smtp *s)
+{
+	s->size = 0;
+	s->inhdr = 1;
+	s->msgcut = 0;
+	s->dstate = D_BOL;
+	s->lastcr = 0;
+	hdr_free(s);
+}
+
+/*
+ * The message is whole; its answer decides when it is reported.  The
+ * answer to CRLF.CRLF is awaited as one more command; BDAT LAST was
+ * queued when it was read.
+ */
+static void
+msg_end(struct smtp *s, int dot)
+{
+	s->cmode = C_CMD;
+	s->inbdat = 0;
+	if (s->server_live) {
+		s->msgpending = 1;
+		if (dot)
+			pend_push(s, P_DOT);
+	} else
+		emit_message(s, 0);
+}
+
+/* message bytes after dot-unstuffing: counted, and the header kept */
+static void
+content(struct smtp *s, const uint8_t *p, size_t n)
+{
+	size_t	 take, i;
+
+	s->size += n;
+	if (!s->inhdr || n == 0)
+		return;
+	if (s->hdr == NULL && (s->hdr = mem_get(s, SMTP_HDR_MAX)) == NULL) {
+		s->inhdr = 0;
+		s->msgcut = 1;
+		return;
+	}
+	take = n < SMTP_HDR_MAX - s->hdrlen ? n : SMTP_HDR_MAX - s->hdrlen;
+	memcpy(s->hdr + s->hdrlen, p, take);
+	/* the header ends at the first empty line (RFC 5322 2.1) */
+	for (i = s->hdrlen; i < s->hdrlen + take; i++) {
+		if (s->hdr[i] != '\n')
+			continue;
+		if (i == 0 || (i == 1 && s->hdr[0] == '\r')) {
+			s->hdrend = 0;
+			s->inhdr = 0;
+			break;
+		}
+		if ((i >= 1 && s->hdr[i - 1] == '\n') ||
+		    (i >= 2 && s->hdr[i - 1] == '\r' && s->hdr[i - 2] == '\n')) {
+			s->hdrend = i + 1;
+			s->inhdr = 0;
+			break;
+		}
+	}
+	if (s->inhdr) {
+		s->hdrlen += take;
+		s->hdrend = s->hdrlen;
+		if (s->hdrlen == SMTP_HDR_MAX) {
+			s->inhdr = 0;	/* a header this long is cut */
+			s->msgcut = 1;
+		}
+	} else
+		s->hdrlen = s->hdrend;
+}
+
+/*
+ * DATA: the message ends at a line holding only "." (RFC 5321
+ * 4.1.1.4), that is at CRLF "." CRLF.  A "." between bare LFs, or
+ * between CR and LF in any other mix, does not end it: that is what a
+ * server hardened against SMTP smuggling does, and so a body cannot
+ * end its message early and be read as more commands.  A client that
+ * wrote its DATA command with a bare LF is followed in its own
+ * convention: LF "." LF ends its message.  A leading dot is removed
+ * (4.5.2).  Returns the bytes consumed.
+ */
+static size_t
+data_scan(struct smtp *s, const uint8_t *p, size_t len)
+{
+	size_t		 i = 0;
+	const uint8_t	*nl;
+	size_t		 n;
+
+	while (i < len) {
+		switch (s->dstate) {
+		case D_BOL:
+			if (p[i] == '.') {
+				s->dstate = D_DOT;
+				i++;
+				continue;
+			}
+			s->dstate = D_MID;
+			s->lastcr = 0;
+			continue;
+		case D_DOT:
+			if (p[i] == '\r') {
+				s->dstate = D_DOTCR;
+				i++;
+				continue;
+			}
+			if (p[i] == '\n' && s->lfmode) {
+				msg_end(s, 1);
+				return i + 1;
+			}
+			s->dstate = D_MID;	/* a stuffed dot, dropped */
+			s->lastcr = 0;
+			continue;
+		case D_DOTCR:
+			if (p[i] == '\n') {
+				msg_end(s, 1);
+				return i + 1;
+			}
+			content(s, (const uint8_t *)"\r", 1);
+			s->lastcr = 1;
+			s->dstate = D_MID;
+			continue;
+		case D_MID:
+			nl = memchr(p + i, '\n', len - i);
+			n = nl == NULL ? len - i : (size_t)(nl - (p + i)) + 1;
+			content(s, p + i, n);
+			if (nl == NULL) {
+				s->lastcr = p[len - 1] == '\r';
+				return len;
+			}
+			if ((n >= 2 && p[i + n - 2] == '\r') ||
+			    (n == 1 && s->lastcr) || s->lfmode)
+				s->dstate = D_BOL;
+			s->lastcr = 0;
+			i += n;
+			continue;
+		}
+	}
+	return len;
+}
+
+/* --- commands --- */
+
+static int
+ciprefix(const uint8_t *p, size_t len, const char *word)
+{
+	size_t	 n = strlen(word), i;
+
+	if (len < n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (c >= 'a' && c <= 'z')
+			c -= 32;
+		if (c != (uint8_t)word[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* the verb is word, followed by the end of the line or a space */
+static int
+isverb(const uint8_t *p, size_t len, const char *word)
+{
+	size_t	 n = strlen(word);
+
+	return ciprefix(p, len, word) && (len == n || p[n] == ' ');
+}
+
+static const uint8_t *
+skipsp(const uint8_t *p, const uint8_t *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/*
+ * The path of MAIL FROM: or RCPT TO: (RFC 5321 4.1.2), with the
+ * common deviations real clients send: no angle brackets, spaces
+ * after the colon.  Sets *a and *alen to the address without its
+ * brackets and without a source route; "" for <>.
+ */
+static void
+parse_path(const uint8_t *p, const uint8_t *end, const uint8_t **a,
+    size_t *alen)
+{
+	const uint8_t	*q, *r;
+	int		 quoted = 0;
+
+	p = skipsp(p, end);
+	if (p < end && *p == '<') {
+		p++;
+		for (q = p; q < end; q++) {
+			if (quoted && *q == '\\' && q + 1 < end) {
+				q++;
+				continue;
+			}
+			if (*q == '"')
+				quoted = !quoted;
+			else if (!quoted && *q == '>')
+				break;
+		}
+	} else
+		for (q = p; q < end && *q != ' '; q++)
+			;
+	/* an obsolete source route: @a,@b:user@host */
+	if (p < q && *p == '@') {
+		for (r = p; r < q && *r != ':'; r++)
+			;
+		if (r < q)
+			p = r + 1;
+	}
+	*a = p;
+	*alen = (size_t)(q - p);
+}
+
+static int
+b64val(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* strict base64 (RFC 4648 4) into out; -1 if malformed or too long */
+static int
+b64dec(const uint8_t *p, size_t len, uint8_t *out, size_t outsz,
+    size_t *olen)
+{
+	size_t		 i, o = 0;
+	uint32_t	 acc = 0;
+	int		 bits = 0, v, pad = 0;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] == '=') {
+			pad++;
+			continue;
+		}
+		if (pad || (v = b64val(p[i])) < 0)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o == outsz)
+				return -1;
+			out[o++] = (uint8_t)(acc >> bits);
+		}
+	}
+	if (pad > 2)
+		return -1;
+	*olen = o;
+	return 0;
+}
+
+static void
+auth_setuser(struct smtp *s, const uint8_t *u, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)		/* a user name holds no NUL */
+		if (u[i] == '\0')
+			n = i;
+	if (n == 0)
+		return;
+	if (s->auser == NULL && (s->auser = mem_get(s, SMTP_NAME_MAX)) == NULL)
+		return;
+	if (n > SMTP_NAME_MAX)
+		n = SMTP_NAME_MAX;
+	memcpy(s->auser, u, n);
+	s->auserlen = n;
+}
+
+/*
+ * One client line of an AUTH exchange (RFC 4954 4), base64.  Only the
+ * user name is kept; the rest, a password or a digest, is wiped.
+ *   PLAIN (RFC 4616): authzid NUL authcid NUL passwd
+ *   LOGIN: the answer to a "Username:" prompt
+ *   CRAM-MD5 (RFC 2195): user SP digest
+ *   XOAUTH2: "user=" user ^A "auth=Bearer " token ^A ^A
+ */
+static void
+auth_line(struct smtp *s, const uint8_t *p, size_t len)
+{
+	uint8_t		 buf[SMTP_LINE_MAX];
+	size_t		 n = 0, i, j;
+
+	if (len == 1 && p[0] == '*')		/* cancelled */
+		return;
+	if (b64dec(p, len, buf, sizeof(buf), &n) == -1)
+		return;
+	switch (s->amech) {
+	case A_PLAIN:
+		for (i = 0; i < n && buf[i] != '\0'; i++)
+			;
+		for (j = i + 1; j < n && buf[j] != '\0'; j++)
+			;
+		if (i < n && j < n)
+			auth_setuser(s, buf + i + 1, j - i - 1);
+		break;
+	case A_LOGIN:
+		if (s->auserask)
+			auth_setuser(s, buf, n);
+		s->auserask = 0;
+		break;
+	case A_CRAM:
+		for (i = 0; i < n && buf[i] != ' '; i++)
+			;
+		if (i < n)
+			auth_setuser(s, buf, i);
+		break;
+	case A_XOAUTH2:
+		if (n > 5 && memcmp(buf, "user=", 5) == 0) {
+			for (i = 5; i < n && buf[i] != 1; i++)
+				;
+			auth_setuser(s, buf + 5, i - 5);
+		}
+		break;
+	case A_OTHER:
+		break;
+	}
+	explicit_bzero(buf, sizeof(buf));
+}
+
+static void
+cmd_auth(struct smtp *s, const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t	*m, *ir;
+	size_t		 n, i;
+
+	auth_clear(s);
+	m = skipsp(p, end);
+	for (ir = m; ir < end && *ir != ' '; ir++)
+		;
+	n = (size_t)(ir - m);
+	if (n == 0)
+		return;
+	if (n >= sizeof(s->amechname))
+		n = sizeof(s->amechname) - 1;
+	for (i = 0; i < n; i++) {
+		char c = (char)m[i];
+
+		if (c >= 'a' && c <= 'z')
+			c -= 32;
+		/* RFC 4422 3.1: upper-case letters, digits, '-', '_' */
+		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_'))
+			c = '?';
+		s->amechname[i] = c;
+	}
+	s->amechname[n] = '\0';
+	if (strcmp(s->amechname, "PLAIN") == 0) {
+		s->amech = A_PLAIN;
+		s->alines = 1;
+	} else if (strcmp(s->amechname, "LOGIN") == 0) {
+		s->amech = A_LOGIN;
+		s->alines = 2;
+	} else if (strcmp(s->amechname, "CRAM-MD5") == 0) {
+		s->amech = A_CRAM;
+		s->alines = 1;
+	} else if (strcmp(s->amechname, "XOAUTH2") == 0) {
+		s->amech = A_XOAUTH2;
+		s->alines = 1;
+	} else {
+		s->amech = A_OTHER;
+		s->alines = 1;
+	}
+	ir = skipsp(ir, end);
+	if (ir < end) {
+		/* an initial response (RFC 4954 4); "=" is empty */
+		if (s->amech == A_LOGIN)
+			s->auserask = 1;
+		if (!(end - ir == 1 && *ir == '='))
+			auth_line(s, ir, (size_t)(end - ir));
+		s->alines--;
+		if (s->amech != A_LOGIN)
+			s->alines = 0;
+	} else if (s->amech == A_LOGIN)
+		s->auserask = 1;	/* one-sided: the first line is the user */
+	pend_push(s, P_AUTH);
+	if (s->server_live)
+		pause_for(s, P_AUTH);
+	else if (s->alines > 0)
+		s->cmode = C_AUTH;
+	else
+		emit_auth(s);
+}
+
+static void
+transaction_reset(struct smtp *s)
+{
+	s->rcpt_sent = s->rcpt_ok = 0;
+	if (s->inbdat) {
+		/* RFC 3030 2: RSET discards the chunks sent so far */
+		s->inbdat = 0;
+		hdr_free(s);
+	}
+}
+
+/*
+ * BDAT chunk-size [LAST] (RFC 3030 2).  A size that is not a number
+ * of at most 18 digits is a syntax error to the server, which then
+ * reads no chunk (Postfix: 501 5.5.4).
+ */
+static void
+cmd_bdat(struct smtp *s, const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t	*q;
+	uint64_t	 n = 0;
+	int		 last = 0;
+
+	p = skipsp(p, end);
+	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+		n = n * 10 + (uint64_t)(*q - '0');
+	if (q == p || q - p > 18 || (q < end && *q != ' '))
+		return;
+	q = skipsp(q, end);
+	if (q < end) {
+		if (end - q == 4 && ciprefix(q, 4, "LAST"))
+			last = 1;
+		else
+			return;
+	}
+	if (!s->inbdat) {
+		msg_begin(s);
+		s->inbdat = 1;
+	}
+	s->chunk = n;
+	s->chunklast = last;
+	pend_push(s, last ? P_BDAT_LAST : P_BDAT);
+	if (n > 0)
+		s->cmode = C_BDAT;
+	else if (last)
+		msg_end(s, 0);
+}
+
+/* one command line, its line end removed */
+static void
+command(struct smtp *s, const uint8_t *p, size_t len, int cut)
+{
+	const uint8_t	*end = p + len, *a, *q;
+	size_t		 alen;
+	struct smtp_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.cut = cut;
+	/* a message still owed its answer is reported before the next command */
+	if (s->msgpending && !isverb(p, len, "QUIT") &&
+	    !isverb(p, len, "NOOP"))
+		emit_message(s, 0);
+	if (isverb(p, len, "HELO") || isverb(p, len, "EHLO") ||
+	    isverb(p, len, "LHLO")) {
+		/* RFC 5321 4.1.4: a new EHLO ends the transaction */
+		transaction_reset(s);
+		ev.type = SMTP_EV_HELO;
+		ev.verb = ciprefix(p, len, "HELO") ? "HELO" :
+		    ciprefix(p, len, "EHLO") ? "EHLO" : "LHLO";
+		a = skipsp(p + 4, end);
+		for (q = a; q < end && *q != ' '; q++)
+			;
+		ev.arg = (const char *)a;
+		ev.arglen = (size_t)(q - a);
+		pend_push(s, P_HELO);
+		emit(s, &ev);
+	} else if (ciprefix(p, len, "MAIL FROM:") ||
+	    (ciprefix(p, len, "MAIL ") &&
+	    ciprefix(skipsp(p + 5, end), (size_t)(end - skipsp(p + 5, end)),
+	    "FROM:"))) {
+		q = skipsp(p + 5, end) + 5;
+		parse_path(q, end, &a, &alen);
+		transaction_reset(s);
+		ev.type = SMTP_EV_MAIL;
+		ev.arg = (const char *)a;
+		ev.arglen = alen;
+		pend_push(s, P_MAIL);
+		emit(s, &ev);
+	} else if (ciprefix(p, len, "RCPT TO:") ||
+	    (ciprefix(p, len, "RCPT ") &&
+	    ciprefix(skipsp(p + 5, end), (size_t)(end - skipsp(p + 5, end)),
+	    "TO:"))) {
+		q = skipsp(p + 5, end) + 3;
+		parse_path(q, end, &a, &alen);
+		s->rcpt_sent++;
+		ev.type = SMTP_EV_RCPT;
+		ev.arg = (const char *)a;
+		ev.arglen = alen;
+		pend_push(s, P_RCPT);
+		emit(s, &ev);
+	} else if (isverb(p, len, "DATA")) {
+		pend_push(s, P_DATA);
+		if (s->server_live)
+			pause_for(s, P_DATA);
+		else {
+			msg_begin(s);
+			s->cmode = C_DATA;
+		}
+	} else if (isverb(p, len, "BDAT")) {
+		cmd_bdat(s, p + 4, end);
+	} else if (isverb(p, len, "STARTTLS")) {
+		pend_push(s, P_STARTTLS);
+		if (s->server_live)
+			pause_for(s, P_STARTTLS);
+		else {
+			ev.type = SMTP_EV_STARTTLS;
+			emit(s, &ev);
+			s->cmode = C_TLS;	/* checked again below */
+			s->alines = -1;
+		}
+	} else if (isverb(p, len, "AUTH")) {
+		cmd_auth(s, p + 4, end);
+	} else if (isverb(p, len, "RSET")) {
+		transaction_reset(s);
+		pend_push(s, P_OTHER);
+	} else
+		pend_push(s, P_OTHER);
+}
+
+/* the client's bytes, read as the server reads them */
+static void
+client_feed(struct smtp *s, const uint8_t *p, size_t len)
+{
+	const uint8_t	*nl;
+	size_t		 n, take, l;
+	int		 bare;
+
+	while (len > 0) {
+		if (s->paused || s->unsynced) {
+			hold(s, p, len);
+			return;
+		}
+		switch (s->cmode) {
+		case C_TLS:
+			/*
+			 * One-sided STARTTLS: a TLS record (RFC 8446 5.1,
+			 * handshake type 22) says the server agreed.
+			 */
+			if (s->alines == -1) {
+				s->alines = 0;
+				if (p[0] != 0x16) {
+					s->cmode = C_CMD;
+					continue;
+				}
+			}
+			return;
+		case C_DATA:
+			n = data_scan(s, p, len);
+			p += n;
+			len -= n;
+			continue;
+		case C_BDAT:
+			take = len < s->chunk ? len : (size_t)s->chunk;
+			content(s, p, take);
+			s->chunk -= take;
+			p += take;
+			len -= take;
+			if (s->chunk == 0) {
+				s->cmode = C_CMD;
+				if (s->chunklast)
+					msg_end(s, 0);
+			}
+			continue;
+		case C_CMD:
+		case C_AUTH:
+			break;
+		}
+		nl = memchr(p, '\n', len);
+		n = nl == NULL ? len : (size_t)(nl - p);
+		if (s->cskip) {
+			if (nl != NULL)
+				s->cskip = 0;
+			p += n + (nl != NULL);
+			len -= n + (nl != NULL);
+			continue;
+		}
+		/* collect the line; what passes SMTP_LINE_MAX is cut */
+		if (nl == NULL || s->linelen > 0) {
+			if (s->line == NULL &&
+			    (s->line = mem_get(s, SMTP_LINE_MAX)) == NULL) {
+				s->cskip = 1;
+				continue;
+			}
+			take = n < SMTP_LINE_MAX - s->linelen ? n :
+			    SMTP_LINE_MAX - s->linelen;
+			memcpy(s->line + s->linelen, p, take);
+			s->linelen += take;
+			if (take < n)
+				s->linecut = 1;
+			p += n;
+			len -= n;
+			if (nl == NULL)
+				return;
+			p++;
+			len--;
+			nl = s->line;
+			l = s->linelen;
+		} else {
+			nl = p;
+			l = n < SMTP_LINE_MAX ? n : SMTP_LINE_MAX;
+			s->linecut = n > SMTP_LINE_MAX;
+			p += n + 1;
+			len -= n + 1;
+		}
+		bare = !(l > 0 && nl[l - 1] == '\r');
+		if (!bare)
+			l--;
+		if (s->cmode == C_AUTH) {
+			auth_line(s, nl, l);
+			if (s->server_live) {
+				pend_push(s, P_AUTH);
+				pause_for(s, P_AUTH);
+			} else if (--s->alines <= 0) {
+				s->cmode = C_CMD;
+				emit_auth(s);
+			}
+		} else {
+			if (isverb(nl, l, "DATA"))
+				s->lfmode = bare;
+			command(s, nl, l, s->linecut);
+		}
+		s->linelen = 0;
+		s->linecut = 0;
+	}
+}
+
+/* --- the server --- */
+
+/* a complete reply: code, the text of its last line */
+static void
+reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
+{
+	int		 c;
+	struct smtp_event ev;
+	uint8_t		 prompt[64];
+	size_t		 plen;
+
+	if (!s->banner && s->pcount == 0) {
+		s->banner = 1;		/* the greeting, RFC 5321 4.3.1 */
+		return;
+	}
+	s->banner = 1;
+	if (s->unsynced) {
+		/*
+		 * Mid-stream: a server answers only between commands,
+		 * so what the client held since are commands.  Answers
+		 * can no longer be matched to them: go on as one-sided.
+		 */
+		if (code == 354 || code == 334)
+			return;
+		s->unsynced = 0;
+		s->blind = 1;
+		s->server_live = 0;
+		s->pcount = 0;
+		sync_held(s);
+		resume(s);
+		return;
+	}
+	if (!s->server_live || s->blind)
+		return;
+	c = pend_pop(s);
+	if (s->cmode == C_DATA && c != P_DATA) {
+		/*
+		 * The server speaks while the client is within a DATA
+		 * message: the end of it was lost in a gap, since a
+		 * server is silent until CRLF.CRLF.
+		 */
+		s->msgcut = 1;
+		s->cmode = C_CMD;
+		s->pcount = 0;
+		s->msgpending = 1;
+		emit_message(s, code);
+		return;
+	}
+	switch (c) {
+	case P_RCPT:
+		if (code >= 200 && code < 300)
+			s->rcpt_ok++;
+		break;
+	case P_DATA:
+		if (code == 354) {
+			msg_begin(s);
+			s->cmode = C_DATA;
+		}
+		if (s->paused)
+			resume(s);
+		break;
+	case P_DOT:
+	case P_BDAT_LAST:
+		if (s->msgpending)
+			emit_message(s, code);
+		break;
+	case P_STARTTLS:
+		memset(&ev, 0, sizeof(ev));
+		ev.type = SMTP_EV_STARTTLS;
+		ev.reply = code;
+		emit(s, &ev);
+		if (code == 220) {
+			s->cmode = C_TLS;
+			s->alines = 0;
+			s->paused = 0;
+			mem_put(s, s->hold, SMTP_HOLD_MAX);
+			s->hold = NULL;
+			s->holdlen = 0;
+		} else if (s->paused)
+			resume(s);
+		break;
+	case P_AUTH:
+		if (code == 334) {
+			/* LOGIN asks "Username:" in base64 (VXNlcm5hbWU6) */
+			if (s->amech == A_LOGIN) {
+				s->auserask = b64dec(text, tlen, prompt,
+				    sizeof(prompt), &plen) == 0 && plen >= 4 &&
+				    ciprefix(prompt, plen, "USER");
+			}
+			s->cmode = C_AUTH;
+		} else {
+			s->cmode = C_CMD;
+			emit_auth(s);
+		}
+		if (s->paused)
+			resume(s);
+		break;
+	default:
+		break;
+	}
+}
+
+/* the server's bytes: reply lines "NNN-text" and "NNN text" (RFC 5321 4.2) */
+static void
+server_feed(struct smtp *s, const uint8_t *p, size_t len)
+{
+	const uint8_t	*nl;
+	size_t		 n, take, l;
+	int		 code;
+
+	if (!s->blind && !s->unsynced)
+		s->server_live = 1;
+	while (len > 0 && s->cmode != C_TLS) {
+		nl = memchr(p, '\n', len);
+		n = nl == NULL ? len : (size_t)(nl - p);
+		if (s->sskip) {
+			if (nl != NULL)
+				s->sskip = 0;
+			p += n + (nl != NULL);
+			len -= n + (nl != NULL);
+			continue;
+		}
+		take = n < sizeof(s->sline) - s->slinelen ? n :
+		    sizeof(s->sline) - s->slinelen;
+		memcpy(s->sline + s->slinelen, p, take);
+		s->slinelen += take;
+		p += n;
+		len -= n;
+		if (nl == NULL)
+			return;
+		p++;
+		len--;
+		l = s->slinelen;
+		s->slinelen = 0;
+		if (l > 0 && s->sline[l - 1] == '\r')
+			l--;
+		if (l < 3 || s->sline[0] < '2' || s->sline[0] > '5' ||
+		    s->sline[1] < '0' || s->sline[1] > '9' ||
+		    s->sline[2] < '0' || s->sline[2] > '9' ||
+		    (l > 3 && s->sline[3] != ' ' && s->sline[3] != '-'))
+			continue;	/* not a reply line */
+		code = (s->sline[0] - '0') * 100 + (s->sline[1] - '0') * 10 +
+		    (s->sline[2] - '0');
+		if (l > 3 && s->sline[3] == '-')
+			continue;	/* more lines follow */
+		reply(s, code, s->sline + (l > 4 ? 4 : l), l > 4 ? l - 4 : 0);
+	}
+}
+
+void
+smtp_data(struct smtp *s, enum smtp_dir dir, const uint8_t *p, size_t len)
+{
+	if (len == 0)
+		return;
+	if (dir == SMTP_SERVER)
+		server_feed(s, p, len);
+	else
+		client_feed(s, p, len);
+}
+
+/*
+ * Bytes lost to the capture.  The reader skips to the next line and
+ * carries on; a BDAT chunk still counts them.  Lost answers leave the
+ * pipeline unknown: from there on the server is taken to say yes.
+ */
+void
+smtp_gap(struct smtp *s, enum smtp_dir dir, size_t len)
+{
+	if (dir == SMTP_SERVER) {
+		s->sskip = 1;
+		s->slinelen = 0;
+		if (s->paused || s->pcount > 0) {
+			s->pcount = 0;
+			s->server_live = 0;
+			s->blind = 1;
+			if (s->paused)
+				resume_assumed(s);
+		}
+		return;
+	}
+	if (s->paused || s->unsynced) {
+		/* the held bytes lose their place: start again after the gap */
+		s->holdlen = 0;
+		s->cskip = 1;
+		return;
+	}
+	switch (s->cmode) {
+	case C_BDAT:
+		s->msgcut = 1;
+		if (len < s->chunk) {
+			s->chunk -= len;
+			s->size += len;
+			return;
+		}
+		s->size += s->chunk;
+		s->chunk = 0;
+		s->cmode = C_CMD;
+		if (s->chunklast)
+			msg_end(s, 0);
+		s->cskip = 1;
+		break;
+	case C_DATA:
+		s->msgcut = 1;
+		s->inhdr = 0;
+		s->dstate = D_MID;
+		break;
+	default:
+		s->cskip = 1;
+		s->linelen = 0;
+		break;
+	}
+}
+
+/* the capture began after the connection: neither side's place is known */
+void
+smtp_midstream(struct smtp *s)
+{
+	s->unsynced = 1;
+	s->banner = 1;
+}
+
+/* the connection is over: report what is still owed */
+void
+smtp_end(struct smtp *s)
+{
+	if (s->msgpending)
+		emit_message(s, 0);
+	else if (s->cmode == C_DATA || (s->cmode == C_BDAT && s->size > 0)) {
+		s->msgcut = 1;
+		emit_message(s, 0);
+	}
+	if (s->amechname[0] != '\0')
+		emit_auth(s);
+	s->cmode = C_CMD;
+}

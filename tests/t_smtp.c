@@ -1,0 +1,396 @@
+/* unit tests of the SMTP dialogue parser: byte streams in, events out */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "limits.h"
+#include "smtp.h"
+#include "tap.h"
+
+static char	 out[1 << 20];
+static size_t	 outlen;
+
+static void
+put(const char *s, size_t n)
+{
+	if (outlen + n < sizeof(out) - 1) {
+		memcpy(out + outlen, s, n);
+		outlen += n;
+		out[outlen] = '\0';
+	}
+}
+
+/* events as "type key=value ...;" with raw values, for comparison */
+static void
+collect(void *ctx, const struct smtp_event *ev)
+{
+	static const char *names[] = { "helo", "auth", "starttls", "mail",
+	    "rcpt", "message" };
+	char	 num[96];
+
+	(void)ctx;
+	put(names[ev->type], strlen(names[ev->type]));
+	if (ev->verb) {
+		put(" ", 1);
+		put(ev->verb, strlen(ev->verb));
+	}
+	if (ev->arg) {
+		put(" [", 2);
+		put(ev->arg, ev->arglen);
+		put("]", 1);
+	}
+	if (ev->arg2) {
+		put(" <", 2);
+		put(ev->arg2, ev->arg2len);
+		put(">", 1);
+	}
+	if (ev->type == SMTP_EV_MESSAGE) {
+		snprintf(num, sizeof(num), " size=%llu rcpts=%u",
+		    (unsigned long long)ev->size, ev->rcpts);
+		put(num, strlen(num));
+	}
+	if (ev->reply) {
+		snprintf(num, sizeof(num), " reply=%d", ev->reply);
+		put(num, strlen(num));
+	}
+	if (ev->cut)
+		put(" cut", 4);
+	put(";", 1);
+}
+
+static struct smtp_mem	 mem = { 0, 64 << 20 };
+
+/*
+ * A script: strings prefixed "C:" (client) or "S:" (server), "G:n"
+ * (a client gap of n bytes), "H:n" (a server gap), "M:" (mid-stream
+ * start), NULL-terminated.  step 0: each string as one segment;
+ * step n: the client's bytes in pieces of n.
+ */
+static const char *
+run(const char **script, size_t step)
+{
+	struct smtp	*s;
+	const char	*p;
+	size_t		 len, i, n;
+
+	outlen = 0;
+	out[0] = '\0';
+	s = smtp_new(&mem, collect, NULL);
+	for (; *script; script++) {
+		p = *script + 2;
+		len = strlen(p);
+		switch ((*script)[0]) {
+		case 'S':
+			smtp_data(s, SMTP_SERVER, (const uint8_t *)p, len);
+			break;
+		case 'C':
+			for (i = 0; i < len; i += n) {
+				n = step == 0 || len - i < step ? len - i : step;
+				smtp_data(s, SMTP_CLIENT,
+				    (const uint8_t *)p + i, n);
+			}
+			break;
+		case 'G':
+			smtp_gap(s, SMTP_CLIENT, (size_t)atoi(p));
+			break;
+		case 'H':
+			smtp_gap(s, SMTP_SERVER, (size_t)atoi(p));
+			break;
+		case 'M':
+			smtp_midstream(s);
+			break;
+		}
+	}
+	smtp_end(s);
+	smtp_free(s);
+	return out;
+}
+
+/* the same events whole, byte by byte and in 7-byte pieces */
+static void
+check(const char *what, const char **script, const char *want)
+{
+	static char	 whole[sizeof(out)];
+
+	is_str(run(script, 0), want, "%s", what);
+	snprintf(whole, sizeof(whole), "%s", out);
+	is_str(run(script, 1), whole, "%s: byte by byte", what);
+	is_str(run(script, 7), whole, "%s: in 7-byte pieces", what);
+}
+
+int
+main(void)
+{
+	static const char *basic[] = {
+		"S:220 mx.example ESMTP\r\n",
+		"C:EHLO pc.example\r\n",
+		"S:250-mx.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n",
+		"C:MAIL FROM:<worm@example.org>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<a@example.net>\r\n", "S:250 ok\r\n",
+		"C:DATA\r\n", "S:354 go ahead\r\n",
+		"C:Subject: Mensaje de prueba\r\nMessage-ID: <x@example.org>\r\n"
+		    "\r\nhola\r\n.\r\n",
+		"S:250 queued\r\n", "C:QUIT\r\n", "S:221 bye\r\n", NULL };
+	static const char *lower[] = {
+		"S:220 mx\r\n", "C:helo pc\r\n", "S:250 ok\r\n",
+		"C:mail from:a@b.example\r\n", "S:250 ok\r\n",
+		"C:MAIL FROM: <c@d.example> SIZE=10\r\n", "S:250 ok\r\n",
+		"C:Mail From:<e@f.example>\n", "S:250 ok\r\n",
+		"C:MAIL  FROM:<>\r\n", "S:250 ok\r\n",
+		"C:rcpt to:<postmaster>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<@a.example,@b.example:u@c.example>\r\n",
+		"S:250 ok\r\n",
+		"C:MAIL FROM:<\"odd >local\"@g.example>\r\n", "S:250 ok\r\n",
+		"C:MAILFROM:<no@space>\r\n", "S:500 what\r\n", NULL };
+	static const char *pipelined[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 PIPELINING\r\n",
+		"C:MAIL FROM:<w@x>\r\nRCPT TO:<a@x>\r\nRCPT TO:<b@x>\r\n"
+		    "RCPT TO:<c@x>\r\nDATA\r\n",
+		"S:250 ok\r\n250 ok\r\n550 no such user\r\n250 ok\r\n354 go\r\n",
+		"C:Subject: hi\r\n\r\nbody\r\n.\r\nMAIL FROM:<w2@x>\r\n"
+		    "RCPT TO:<d@x>\r\nDATA\r\n",
+		"S:250 queued\r\n250 ok\r\n250 ok\r\n354 go\r\n",
+		"C:\r\nx\r\n.\r\nQUIT\r\n", "S:250 queued\r\n221 bye\r\n",
+		NULL };
+	static const char *hostile_body[] = {
+		"S:220 mx\r\n", "C:HELO pc\r\n", "S:250 ok\r\n",
+		"C:MAIL FROM:<w@x>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<a@x>\r\n", "S:250 ok\r\n", "C:DATA\r\n",
+		"S:354 go\r\n",
+		"C:Subject: x\r\n\r\nMAIL FROM:<evil@x>\r\nRCPT TO:<v@x>\r\n"
+		    "2026-03-03T16:45:44.880222Z mail sid=1 src=192.0.2.25:1 "
+		    "dst=203.0.113.25:25 from=x\r\n"
+		    "..\r\n"
+		    "smuggle 1\r\n.\nMAIL FROM:<s1@x>\r\n"
+		    "smuggle 2\n.\r\nMAIL FROM:<s2@x>\r\n"
+		    "smuggle 3\r.\r\nMAIL FROM:<s3@x>\r\n"
+		    "smuggle 4\r\n.\rMAIL FROM:<s4@x>\r\n"
+		    "STARTTLS\r\nAUTH PLAIN AHUAcA==\r\nBDAT 5 LAST\r\n"
+		    ".\r\n",
+		"S:250 queued\r\n", "C:QUIT\r\n", NULL };
+	static const char *rejected_data[] = {
+		"S:220 mx\r\n", "C:HELO pc\r\n", "S:250 ok\r\n",
+		"C:MAIL FROM:<w@x>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<a@x>\r\n", "S:550 no\r\n", "C:DATA\r\n",
+		"S:554 no valid recipients\r\n",
+		"C:MAIL FROM:<again@x>\r\n", "S:250 ok\r\n", NULL };
+	static const char *rejected_pipelined[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 ok\r\n",
+		"C:MAIL FROM:<w@x>\r\nRCPT TO:<a@x>\r\nDATA\r\n"
+		    "RCPT TO:<read-as-command@x>\r\n",
+		"S:250 ok\r\n550 no\r\n554 no valid recipients\r\n",
+		"S:250 ok\r\n", NULL };
+	static const char *stuffing[] = {
+		"S:220 mx\r\n", "C:HELO pc\r\n", "S:250 ok\r\n",
+		"C:MAIL FROM:<w@x>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<a@x>\r\n", "S:250 ok\r\n", "C:DATA\r\n",
+		"S:354 go\r\n", "C:..x\r\n.\r\n", "S:250 ok\r\n", NULL };
+	static const char *bdat[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 CHUNKING\r\n",
+		"C:MAIL FROM:<w@x>\r\nRCPT TO:<a@x>\r\nBDAT 32\r\n"
+		    "Subject: c\r\n\r\nMAIL FROM:<",
+		"C:no@x>\r\nBDAT 0 LAST\r\n",
+		"S:250 ok\r\n250 ok\r\n250 27 octets\r\n250 queued\r\n",
+		"C:MAIL FROM:<w2@x>\r\nRCPT TO:<b@x>\r\nBDAT 5 LAST\r\nab\r\n"
+		    "\nQUIT\r\n",
+		"S:250 ok\r\n250 ok\r\n250 queued\r\n221 bye\r\n", NULL };
+	static const char *bdat_bad[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 CHUNKING\r\n",
+		"C:BDAT -1\r\nMAIL FROM:<a@x>\r\n",
+		"C:BDAT 99999999999999999999 LAST\r\nMAIL FROM:<b@x>\r\n",
+		"C:BDAT 1x\r\nMAIL FROM:<c@x>\r\n",
+		"C:BDAT 4294967296\r\nMAIL FROM:<hidden@x>\r\n", NULL };
+	static const char *tls[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 STARTTLS\r\n",
+		"C:STARTTLS\r\n", "S:220 ready\r\n",
+		"C:\x16\x03\x01\x02\x00MAIL FROM:<in-tls@x>\r\n",
+		"S:\x16\x03\x03 250 ok\r\n", "C:MAIL FROM:<in-tls2@x>\r\n",
+		NULL };
+	static const char *tls_refused[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 ok\r\n",
+		"C:STARTTLS\r\n", "S:454 not now\r\n",
+		"C:MAIL FROM:<clear@x>\r\n", "S:250 ok\r\n", NULL };
+	static const char *tls_onesided[] = {
+		"C:EHLO pc\r\nSTARTTLS\r\n",
+		"C:\x16\x03\x01\x00\x10MAIL FROM:<x@x>\r\n", NULL };
+	/* u / S3cr3t-Passw0rd */
+	static const char *auth_plain[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 AUTH PLAIN LOGIN\r\n",
+		"C:AUTH PLAIN AHUAUzNjcjN0LVBhc3N3MHJk\r\n",
+		"S:235 ok\r\n", "C:MAIL FROM:<u@x>\r\n", "S:250 ok\r\n",
+		"C:AUTH PLAIN\r\n", "S:334 \r\n",
+		"C:AHVzZXIyAFMzY3IzdC1QYXNzdzByZA==\r\n", "S:535 no\r\n",
+		NULL };
+	static const char *auth_login[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 AUTH LOGIN\r\n",
+		"C:AUTH LOGIN\r\n", "S:334 VXNlcm5hbWU6\r\n",
+		"C:dQ==\r\n", "S:334 UGFzc3dvcmQ6\r\n",
+		"C:UzNjcjN0LVBhc3N3MHJk\r\n", "S:235 ok\r\n",
+		"C:AUTH LOGIN dQ==\r\n", "S:334 UGFzc3dvcmQ6\r\n",
+		"C:TUFJTCBGUk9NOjxwd0B4Pg==\r\n", "S:235 ok\r\n",
+		"C:AUTH CRAM-MD5\r\n", "S:334 PDEyMzQ1QGV4YW1wbGU+\r\n",
+		"C:dXNlciA0MTVlODBhMmQxY2Y4NDZhNmZiYjQyNzk3YjQ0ZjYxMg==\r\n",
+		"S:235 ok\r\n", NULL };
+	static const char *auth_onesided[] = {
+		"C:EHLO pc\r\nAUTH LOGIN\r\ndQ==\r\nTUFJTCBGUk9NOjxwd0B4Pg==\r\n"
+		    "MAIL FROM:<after@x>\r\n", NULL };
+	static const char *onesided[] = {
+		"C:HELO pc\r\nMAIL FROM:<w@x>\r\nRCPT TO:<a@x>\r\nDATA\r\n"
+		    "Subject: one\r\n\r\nMAIL FROM:<no@x>\r\n.\r\n"
+		    "MAIL FROM:<w2@x>\r\nQUIT\r\n", NULL };
+	static const char *before_banner[] = {
+		"C:HELO pc\r\nMAIL FROM:<w@x>\r\nRCPT TO:<a@x>\r\nDATA\r\n"
+		    "Subject: early\r\n\r\nMAIL FROM:<no@x>\r\n.\r\nQUIT\r\n",
+		"S:220 mx\r\n250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n"
+		    "250 queued\r\n221 bye\r\n", NULL };
+	static const char *midstream_body[] = {
+		"M:", "C:in the body\r\nMAIL FROM:<evil@x>\r\n",
+		"C:RCPT TO:<evil@x>\r\n.\r\nMAIL FROM:<next@x>\r\n",
+		"S:250 queued\r\n250 ok\r\n", NULL };
+	static const char *midstream_cmd[] = {
+		"M:", "C:MAIL FROM:<first@x>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<a@x>\r\n", "S:250 ok\r\n", NULL };
+	static const char *gap_cmd[] = {
+		"S:220 mx\r\n", "C:HELO pc\r\n", "S:250 ok\r\n",
+		"C:MAIL FR", "G:10", "C:OM:<lost@x>\r\nRCPT TO:<a@x>\r\n", NULL };
+	static const char *gap_dot[] = {
+		"S:220 mx\r\n", "C:HELO pc\r\n", "S:250 ok\r\n",
+		"C:MAIL FROM:<w@x>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<a@x>\r\n", "S:250 ok\r\n", "C:DATA\r\n",
+		"S:354 go\r\n", "C:Subject: g\r\n\r\nbody\r\n", "G:5",
+		"S:250 queued\r\n", "C:MAIL FROM:<w2@x>\r\n", NULL };
+	static const char *ehlo_reset[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 ok\r\n",
+		"C:MAIL FROM:<w@x>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<a@x>\r\n", "S:250 ok\r\n", "C:EHLO pc2\r\n",
+		"S:250 ok\r\n", "C:MAIL FROM:<w@x>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<b@x>\r\n", "S:250 ok\r\n", "C:DATA\r\n",
+		"S:354 go\r\n", "C:\r\n.\r\n", "S:250 ok\r\n", "C:RSET\r\n",
+		"S:250 ok\r\n", "C:MAIL FROM:<w@x>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<c@x>\r\n", "S:250 ok\r\n", "C:DATA\r\n",
+		"S:354 go\r\n", "C:Subject: =?ISO-8859-1?Q?=F1and=FA?=\r\n\r\n"
+		    ".\r\n", "S:250 ok\r\n", NULL };
+	static const char *lf_session[] = {
+		"S:220 mx\r\n", "C:helo pc\n", "S:250 ok\r\n",
+		"C:mail from:<w@x>\n", "S:250 ok\r\n", "C:rcpt to:<a@x>\n",
+		"S:250 ok\r\n", "C:data\n", "S:354 go\r\n",
+		"C:subject: lf\n\nhi\n.\n", "S:250 ok\r\n",
+		"C:mail from:<w2@x>\n", NULL };
+	static const char *never_answers[] = {
+		"S:220 mx\r\n", "C:HELO pc\r\nMAIL FROM:<w@x>\r\nRCPT TO:<a@x>\r\n"
+		    "DATA\r\n", NULL };
+	static char	 bigline[(1 << 20) + 64];
+	static char	 rcpts[10000 * 20 + 64];
+	const char	*script[16], *r;
+	char		 want[128];
+	size_t		 n;
+	int		 i;
+
+	check("basic session", basic,
+	    "helo EHLO [pc.example];mail [worm@example.org];"
+	    "rcpt [a@example.net];message [Mensaje de prueba] <<x@example.org>>"
+	    " size=65 rcpts=1 reply=250;");
+	check("path shapes and case", lower,
+	    "helo HELO [pc];mail [a@b.example];mail [c@d.example];"
+	    "mail [e@f.example];mail [];rcpt [postmaster];"
+	    "rcpt [u@c.example];mail [\"odd >local\"@g.example];");
+	check("pipelining", pipelined,
+	    "helo EHLO [pc];mail [w@x];rcpt [a@x];rcpt [b@x];rcpt [c@x];"
+	    "message [hi] size=21 rcpts=2;mail [w2@x];rcpt [d@x];"
+	    "message size=5 rcpts=1 reply=250;");
+	check("a body is never read as commands", hostile_body,
+	    "helo HELO [pc];mail [w@x];rcpt [a@x];message [x] size=302 "
+	    "rcpts=1 reply=250;");
+	check("a refused DATA leaves data mode", rejected_data,
+	    "helo HELO [pc];mail [w@x];rcpt [a@x];mail [again@x];");
+	check("after a refused pipelined DATA the server reads commands",
+	    rejected_pipelined,
+	    "helo EHLO [pc];mail [w@x];rcpt [a@x];rcpt [read-as-command@x];");
+	check("dot-unstuffing", stuffing,
+	    "helo HELO [pc];mail [w@x];rcpt [a@x];message size=4 rcpts=1 "
+	    "reply=250;");
+	check("BDAT", bdat,
+	    "helo EHLO [pc];mail [w@x];rcpt [a@x];message [c] size=32 "
+	    "rcpts=1 reply=250;mail [w2@x];rcpt [b@x];message size=5 "
+	    "rcpts=1 reply=250;");
+	check("BDAT sizes a server refuses", bdat_bad,
+	    "helo EHLO [pc];mail [a@x];mail [b@x];mail [c@x];"
+	    "message size=22 rcpts=0 cut;");
+	check("STARTTLS makes the rest opaque", tls,
+	    "helo EHLO [pc];starttls reply=220;");
+	check("a refused STARTTLS", tls_refused,
+	    "helo EHLO [pc];starttls reply=454;mail [clear@x];");
+	check("STARTTLS, client side only", tls_onesided,
+	    "helo EHLO [pc];starttls;");
+	check("AUTH PLAIN", auth_plain,
+	    "helo EHLO [pc];auth PLAIN [u];mail [u@x];auth PLAIN [user2];");
+	check("AUTH LOGIN and CRAM-MD5", auth_login,
+	    "helo EHLO [pc];auth LOGIN [u];auth LOGIN [u];"
+	    "auth CRAM-MD5 [user];");
+	check("AUTH LOGIN, client side only", auth_onesided,
+	    "helo EHLO [pc];auth LOGIN [u];mail [after@x];");
+	r = run(auth_plain, 0);
+	ok(strstr(r, "S3cr3t") == NULL && strstr(r, "UzNjcjN0") == NULL &&
+	    strstr(r, "AHUAUzNj") == NULL, "no password in any event");
+	check("client side only", onesided,
+	    "helo HELO [pc];mail [w@x];rcpt [a@x];message [one] size=34 "
+	    "rcpts=1;mail [w2@x];");
+	check("commands before the banner", before_banner,
+	    "helo HELO [pc];mail [w@x];rcpt [a@x];message [early] size=36 "
+	    "rcpts=1;");
+	check("mid-stream inside a body", midstream_body,
+	    "mail [next@x];");
+	check("mid-stream between commands", midstream_cmd,
+	    "mail [first@x];rcpt [a@x];");
+	check("a gap skips to the next command", gap_cmd,
+	    "helo HELO [pc];rcpt [a@x];");
+	check("a gap that swallowed CRLF.CRLF", gap_dot,
+	    "helo HELO [pc];mail [w@x];rcpt [a@x];message [g] size=20 "
+	    "rcpts=1 reply=250 cut;mail [w2@x];");
+	check("EHLO and RSET reset the transaction", ehlo_reset,
+	    "helo EHLO [pc];mail [w@x];rcpt [a@x];helo EHLO [pc2];"
+	    "mail [w@x];rcpt [b@x];message size=2 rcpts=1 reply=250;"
+	    "mail [w@x];rcpt [c@x];message [\xc3\xb1" "and\xc3\xba] size=39 "
+	    "rcpts=1 reply=250;");
+	check("a bare-LF session", lf_session,
+	    "helo HELO [pc];mail [w@x];rcpt [a@x];message [lf] size=16 "
+	    "rcpts=1 reply=250;mail [w2@x];");
+	check("a server that never answers DATA", never_answers,
+	    "helo HELO [pc];mail [w@x];rcpt [a@x];");
+
+	/* a 1 MB command line: cut, its start still parsed */
+	memcpy(bigline, "C:MAIL FROM:<", 13);
+	memset(bigline + 13, 'a', 1 << 20);
+	memcpy(bigline + 13 + (1 << 20), ">\r\nRCPT TO:<b@x>\r\n", 18);
+	script[0] = "S:220 mx\r\n";
+	script[1] = bigline;
+	script[2] = NULL;
+	r = run(script, 0);
+	n = strlen(r);
+	ok(strncmp(r, "mail [aaaa", 10) == 0 && n > SMTP_LINE_MAX - 20 &&
+	    n < SMTP_LINE_MAX + 20 && strstr(r, "] cut;rcpt [b@x];") != NULL,
+	    "1 MB line: cut, the next command read (%zu)", n);
+	ok(mem.used == 0, "memory all given back");
+
+	/* 10,000 recipients */
+	n = (size_t)snprintf(rcpts, sizeof(rcpts), "C:MAIL FROM:<w@x>\r\n");
+	for (i = 0; i < 10000; i++)
+		n += (size_t)snprintf(rcpts + n, sizeof(rcpts) - n,
+		    "RCPT TO:<%d@x>\r\n", i);
+	snprintf(rcpts + n, sizeof(rcpts) - n, "DATA\r\n\r\n.\r\n");
+	script[0] = rcpts;
+	script[1] = NULL;
+	r = run(script, 0);
+	n = strlen(r);
+	snprintf(want, sizeof(want), "rcpt [9999@x];message size=2 "
+	    "rcpts=10000;");
+	ok(n > strlen(want) && strcmp(r + n - strlen(want), want) == 0,
+	    "10,000 recipients");
+
+	/* a bounded budget: parsers refuse to grow past it, no crash */
+	mem.max = 4096;
+	r = run(basic, 1);
+	ok(mem.used == 0, "tight budget: nothing leaked");
+	mem.max = 64 << 20;
+	return tap_done();
+}
