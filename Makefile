@@ -15,7 +15,8 @@ WARN=		-Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 		-Wsign-compare -Wformat=2
 HARDEN=		-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS?=	-O2 -g
-CFLAGS+=	-std=gnu11 $(WARN) -Icommon -Icapturo -Idetengo -DVERSION=\"$(VERSION)\"
+CFLAGS+=	-std=gnu11 $(WARN) -iquote common -iquote capturo \
+		-iquote detengo -D_GNU_SOURCE -DVERSION=\"$(VERSION)\"
 LDFLAGS+=	-pie -Wl,-z,relro,-z,now
 
 PCAP_CFLAGS!=	$(PKG_CONFIG) --cflags libpcap 2>/dev/null
@@ -77,19 +78,21 @@ capturo/capturo: $(call objs,$(O),$(CAPTURO_SRCS) $(COMMON_SRCS))
 detengo/detengo: $(call objs,$(O),$(DETENGO_SRCS) $(COMMON_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(IPTC_LIBS) $(INOTIFY_LIBS)
 
-$(O)/%.o: %.c common/limits.h
+$(O)/%.o: %.c common/bounds.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(HARDEN) $(PCAP_CFLAGS) $(IPTC_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(S)/%.o: %.c common/limits.h
+$(S)/%.o: %.c common/bounds.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(PCAP_CFLAGS) $(IPTC_CFLAGS) -MMD -MP -c -o $@ $<
 
 # sanitized programs for the replay tests
-$(S)/capturo: $(call objs,$(S),$(CAPTURO_SRCS) $(COMMON_SRCS))
+$(S)/bin/capturo: $(call objs,$(S),$(CAPTURO_SRCS) $(COMMON_SRCS))
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(PCAP_LIBS)
 
-$(S)/detengo: $(call objs,$(S),$(DETENGO_SRCS) $(COMMON_SRCS))
+$(S)/bin/detengo: $(call objs,$(S),$(DETENGO_SRCS) $(COMMON_SRCS))
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(IPTC_LIBS) $(INOTIFY_LIBS)
 
 define unit
@@ -102,7 +105,7 @@ $(foreach u,$(UNITS) fw tail,$(eval $(call unit,$(u))))
 
 UNIT_BINS=	$(foreach u,$(UNITS) fw tail,$(O)/tests/t_$(u) $(S)/tests/t_$(u))
 
-tests: all $(UNIT_BINS) $(S)/capturo $(S)/detengo bench/floor
+tests: all $(UNIT_BINS) $(S)/bin/capturo $(S)/bin/detengo
 
 bench/floor: bench/floor.c
 	$(CC) $(CFLAGS) $(HARDEN) $(LDFLAGS) -o $@ $< $(PCAP_LIBS)

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "mime.h"
 
 /* RFC 5234 B.1: WSP is SP or HTAB */

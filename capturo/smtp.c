@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "mime.h"
 #include "smtp.h"
 
@@ -52,6 +52,8 @@ struct smtp {
 	int		 banner;	/* the greeting was seen */
 	int		 paused;	/* waiting for an answer */
 	enum pcmd	 waitcmd;	/* to this command */
+	uint64_t	 packet;	/* packets seen (smtp_packet()) */
+	uint64_t	 waitpacket;	/* the packet that began the wait */
 	int		 unsynced;	/* started mid-stream, place unknown */
 	int		 blind;		/* answers can no longer be matched */
 	int		 cskip;		/* drop client bytes up to a LF */
@@ -292,6 +294,7 @@ pause_for(struct smtp *s, enum pcmd c)
 {
 	s->paused = 1;
 	s->waitcmd = c;
+	s->waitpacket = s->packet;
 }
 
 /* hand the held bytes back to the client reader */
@@ -1223,10 +1226,26 @@ smtp_data(struct smtp *s, enum smtp_dir dir, const uint8_t *p, size_t len)
 {
 	if (len == 0)
 		return;
-	if (dir == SMTP_SERVER)
+	if (dir == SMTP_SERVER) {
 		server_feed(s, p, len);
-	else
-		client_feed(s, p, len);
+		return;
+	}
+	/*
+	 * A client sends nothing after DATA, STARTTLS or an AUTH line
+	 * until it has the answer (RFC 2920 3.1, RFC 3207 4, RFC 4954
+	 * 4).  More bytes in a later packet mean it had one, and the
+	 * capture did not: take it as yes.
+	 */
+	if (s->paused && s->packet > s->waitpacket)
+		resume_assumed(s);
+	client_feed(s, p, len);
+}
+
+/* a new packet begins: bytes of one packet may come in several calls */
+void
+smtp_packet(struct smtp *s)
+{
+	s->packet++;
 }
 
 /*

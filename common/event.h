@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "limits.h"
+#include "bounds.h"
 
 /* a field of a parsed line; val is NUL-terminated but may also hold NULs */
 struct ev_field {

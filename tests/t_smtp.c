@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "bounds.h"
 #include "smtp.h"
 #include "tap.h"
 
@@ -77,6 +77,7 @@ run(const char **script, size_t step)
 	out[0] = '\0';
 	s = smtp_new(&mem, collect, NULL);
 	for (; *script; script++) {
+		smtp_packet(s);
 		p = *script + 2;
 		len = strlen(p);
 		switch ((*script)[0]) {

@@ -8,13 +8,14 @@
 static int tap_n, tap_fail;
 
 #define ok(cond, ...) do {						\
+	int tap_c = !!(cond);						\
 	tap_n++;							\
-	if (!(cond))							\
+	if (!tap_c)							\
 		tap_fail++;						\
-	printf("%sok %d - ", (cond) ? "" : "not ", tap_n);		\
+	printf("%sok %d - ", tap_c ? "" : "not ", tap_n);		\
 	printf(__VA_ARGS__);						\
 	printf("\n");							\
-	if (!(cond))							\
+	if (!tap_c)							\
 		printf("#   at %s:%d: %s\n", __FILE__, __LINE__, #cond);	\
 } while (0)
 

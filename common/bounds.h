@@ -1,6 +1,6 @@
 /* every bound of capturo and detengo, named once; docs/capturo.8 and detengo.8 list them */
-#ifndef LIMITS_H
-#define LIMITS_H
+#ifndef COMMON_BOUNDS_H
+#define COMMON_BOUNDS_H
 
 /* the event line, newline included: one write(2), atomic on pipes (PIPE_BUF) */
 #define EVENT_LINE_MAX		4096
@@ -16,6 +16,11 @@
 #define FLOWS_MAX_LIMIT		(1 << 22)
 /* seconds without a packet before a flow is closed with how=timeout */
 #define FLOW_IDLE_DEFAULT	300
+/* bytes held by all flows' reassembly and parsers; past it they skip, not grow */
+#define REASM_MEM_MAX		(32 * 1024 * 1024)
+#define SMTP_MEM_MAX		(64 * 1024 * 1024)
+/* event lines kept while the log cannot be written (disk full, removed) */
+#define OUT_BACKLOG_MAX		(1024 * 1024)
 /* out-of-order bytes held per direction before the gap is skipped */
 #define REASM_OOO_MAX		(64 * 1024)
 /* out-of-order segments held per direction */
@@ -84,4 +89,4 @@
  */
 #define TAIL_SUM_MAX		64
 
-#endif /* LIMITS_H */
+#endif /* COMMON_BOUNDS_H */

@@ -1,0 +1,700 @@
+/* capturo: watch SMTP on the wire and write one event line per SMTP event */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "decode.h"
+#include "event.h"
+#include "flow.h"
+#include "bounds.h"
+#include "log.h"
+
+/* exit status, capturo(8) EXIT STATUS */
+#define EX_OK		0	/* the capture ended: end of file, or a signal */
+#define EX_RUNTIME	1	/* the capture or the output failed */
+#define EX_USAGE	2	/* bad options or arguments */
+
+#define PORTS_MAX	64
+
+static volatile sig_atomic_t	 sig_stop, sig_hup, sig_usr1;
+static pcap_t			*pc;
+
+static struct {
+	const char	*path;		/* -w, or NULL for stdout */
+	int		 fd;
+	int		 json;		/* -J */
+	char		*backlog;	/* lines not yet written */
+	size_t		 backlen;
+	uint64_t	 failed;	/* lines that could not be written yet */
+	uint64_t	 lost;		/* lines dropped: the backlog was full */
+	int		 warned;
+} out = { NULL, 1, 0, NULL, 0, 0, 0, 0 };
+
+static struct flowtab	*ft;
+static uint64_t		 npkts, nfrags, nshort;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: capturo [-dhJSv] [-B KiB] [-F flows] [-i interface] [-p ports]\n"
+"               [-r file] [-s snaplen] [-T seconds] [-w file] [-Z user]\n"
+"               [expression]\n"
+"       capturo -D\n");
+}
+
+static void
+on_signal(int sig)
+{
+	/* sighdlr safe: flags, and pcap_breakloop() */
+	if (sig == SIGHUP)
+		sig_hup = 1;
+	else if (sig == SIGUSR1)
+		sig_usr1 = 1;
+	else
+		sig_stop = 1;
+	if (pc != NULL)
+		pcap_breakloop(pc);
+}
+
+/* --- the event log --- */
+
+/*
+ * Open the log the way p0f opens its own: append only, never through
+ * a symbolic link, a regular file only, created 0640; one writer at a
+ * time (an exclusive flock).
+ */
+static int
+log_open(const char *path)
+{
+	struct stat	 st;
+	int		 fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK);
+	if (fd == -1 && errno == ENOENT)
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			errno = EMLINK;	/* say "is a link" clearly below */
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		errno = EWOULDBLOCK;
+		return -1;
+	}
+	fcntl(fd, F_SETFL, O_WRONLY | O_APPEND);
+	return fd;
+}
+
+static const char *
+log_why(int e)
+{
+	switch (e) {
+	case EMLINK:
+		return "is a symbolic link, refused";
+	case EINVAL:
+		return "is not a regular file";
+	case EWOULDBLOCK:
+		return "is locked by another capturo";
+	default:
+		return strerror(e);
+	}
+}
+
+static void
+log_reopen(void)
+{
+	int	 fd;
+
+	if (out.path == NULL)
+		return;
+	if ((fd = log_open(out.path)) == -1) {
+		if (!out.warned)
+			log_warnx("event log %s: %s; events are kept and "
+			    "written when it can be opened", out.path,
+			    log_why(errno));
+		out.warned = 1;
+		if (out.fd > 2)
+			close(out.fd);
+		out.fd = -1;
+		return;
+	}
+	if (out.fd > 2)
+		close(out.fd);
+	out.fd = fd;
+	if (out.warned)
+		log_info("event log %s open again", out.path);
+	out.warned = 0;
+}
+
+/*
+ * One line, one write(2): appends of whole lines never interleave, a
+ * pipe reader gets whole lines (PIPE_BUF).  A short write to a file
+ * (the disk filled up) is taken back with ftruncate(2) so that no half
+ * line is ever left.  Returns 0, or -1 with errno.
+ */
+static int
+write_line(const char *line, size_t len)
+{
+	struct stat	 st;
+	ssize_t		 n;
+
+	if (out.fd == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	do
+		n = write(out.fd, line, len);
+	while (n == -1 && errno == EINTR);
+	if (n == (ssize_t)len)
+		return 0;
+	if (n > 0) {
+		if (fstat(out.fd, &st) == 0 && S_ISREG(st.st_mode))
+			if (ftruncate(out.fd, st.st_size - n) == -1)
+				log_warn("event log: cannot take back a "
+				    "partial line");
+		errno = ENOSPC;
+	}
+	return -1;
+}
+
+/* write what waits, oldest first; 0 when nothing is left */
+static int
+backlog_flush(void)
+{
+	char	*nl;
+	size_t	 n, done = 0;
+
+	while (done < out.backlen) {
+		nl = memchr(out.backlog + done, '\n', out.backlen - done);
+		n = (size_t)(nl - (out.backlog + done)) + 1;
+		if (write_line(out.backlog + done, n) == -1)
+			break;
+		done += n;
+	}
+	memmove(out.backlog, out.backlog + done, out.backlen - done);
+	out.backlen -= done;
+	return out.backlen == 0 ? 0 : -1;
+}
+
+static void
+out_line(const char *line, size_t len)
+{
+	if (out.fd == -1)
+		log_reopen();
+	if ((out.backlen == 0 || backlog_flush() == 0) &&
+	    write_line(line, len) == 0) {
+		if (out.failed > 0 && out.backlen == 0) {
+			log_info("event log writable again; %llu events "
+			    "were delayed, %llu lost",
+			    (unsigned long long)out.failed,
+			    (unsigned long long)out.lost);
+			out.failed = out.lost = 0;
+		}
+		return;
+	}
+	if (errno == EPIPE) {
+		log_warnx("output closed by its reader; stopping");
+		sig_stop = 1;
+		return;
+	}
+	if (out.failed++ == 0)
+		log_warn("event log %s", out.path ? out.path : "stdout");
+	if (out.backlog == NULL && (out.backlog = malloc(OUT_BACKLOG_MAX)) ==
+	    NULL) {
+		out.lost++;
+		return;
+	}
+	if (out.backlen + len > OUT_BACKLOG_MAX) {
+		out.lost++;
+		return;
+	}
+	memcpy(out.backlog + out.backlen, line, len);
+	out.backlen += len;
+}
+
+static void
+emit_line(void *ctx, struct ev_buf *b)
+{
+	struct ev_rec	 rec;
+	const char	*line;
+	char		 json[EVENT_LINE_MAX * 7];
+	size_t		 len;
+	int		 n;
+
+	(void)ctx;
+	if ((line = event_end(b, &len)) == NULL) {
+		log_warnx("internal error: an event could not be written");
+		return;
+	}
+	if (out.json) {
+		if (event_parse(line, len, &rec, NULL) != 0 ||
+		    (n = event_json(&rec, json, sizeof(json))) < 0)
+			return;
+		out_line(json, (size_t)n);
+	} else
+		out_line(line, len);
+}
+
+/* --- capture --- */
+
+static int			 dlt;
+
+static void
+on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct pkt	 p;
+	/* be paranoid about how much data we actually have (p0f) */
+	size_t		 len = h->caplen < h->len ? h->caplen : h->len;
+
+	(void)user;
+	npkts++;
+	switch (decode_packet(dlt, bytes, len, &p)) {
+	case DECODE_TCP:
+		flow_packet(ft, (int64_t)h->ts.tv_sec, (uint32_t)h->ts.tv_usec,
+		    &p);
+		break;
+	case DECODE_FRAG:
+		nfrags++;
+		break;
+	case DECODE_SHORT:
+		nshort++;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+stats(void)
+{
+	struct pcap_stat	 ps;
+	struct flow_stats	 fs;
+	int			 live;
+
+	char			 drop[64];
+
+	flow_stats(ft, &fs);
+	memset(&ps, 0, sizeof(ps));
+	live = pc != NULL && pcap_stats(pc, &ps) == 0;
+	if (live)
+		snprintf(drop, sizeof(drop), "dropped=%u ifdropped=%u",
+		    ps.ps_drop, ps.ps_ifdrop);
+	else
+		snprintf(drop, sizeof(drop), "dropped=- ifdropped=-");
+	fprintf(stderr, "capturo: packets=%llu %s "
+	    "flows=%llu active=%llu events=%llu evicted=%llu gapbytes=%llu "
+	    "fragments=%llu malformed=%llu unwritten=%llu lost=%llu\n",
+	    (unsigned long long)npkts, drop,
+	    (unsigned long long)fs.flows, (unsigned long long)fs.active,
+	    (unsigned long long)fs.events, (unsigned long long)fs.evicted,
+	    (unsigned long long)fs.gapbytes, (unsigned long long)nfrags,
+	    (unsigned long long)nshort, (unsigned long long)out.backlen,
+	    (unsigned long long)out.lost);
+}
+
+/* tcpdump's choice: the first interface that is up and not loopback */
+static char *
+default_iface(void)
+{
+	pcap_if_t	*all, *d;
+	char		 eb[PCAP_ERRBUF_SIZE];
+	char		*name = NULL;
+
+	if (pcap_findalldevs(&all, eb) == -1)
+		fatalx("cannot list interfaces: %s", eb);
+	for (d = all; d != NULL; d = d->next)
+		if ((d->flags & PCAP_IF_UP) && !(d->flags & PCAP_IF_LOOPBACK) &&
+		    strcmp(d->name, "any") != 0 &&
+		    strncmp(d->name, "nflog", 5) != 0 &&
+		    strncmp(d->name, "nfqueue", 7) != 0 &&
+		    strncmp(d->name, "dbus", 4) != 0 &&
+		    strncmp(d->name, "bluetooth", 9) != 0) {
+			name = strdup(d->name);
+			break;
+		}
+	pcap_freealldevs(all);
+	if (name == NULL)
+		fatalx("no interface is up; name one with -i");
+	return name;
+}
+
+static void
+list_ifaces(void)
+{
+	pcap_if_t	*all, *d;
+	char		 eb[PCAP_ERRBUF_SIZE];
+	int		 i = 1;
+
+	if (pcap_findalldevs(&all, eb) == -1)
+		fatalx("cannot list interfaces: %s", eb);
+	for (d = all; d != NULL; d = d->next, i++)
+		printf("%d.%s%s%s%s\n", i, d->name,
+		    d->description ? " (" : "",
+		    d->description ? d->description : "",
+		    d->description ? ")" : "");
+	pcap_freealldevs(all);
+}
+
+static pcap_t *
+open_live(const char *ifname, int snaplen, int bufkib)
+{
+	char	 eb[PCAP_ERRBUF_SIZE];
+	pcap_t	*p;
+	int	 r;
+
+	if ((p = pcap_create(ifname, eb)) == NULL)
+		fatalx("%s: %s", ifname, eb);
+	pcap_set_snaplen(p, snaplen);
+	pcap_set_promisc(p, 1);
+	/* an event must never wait for a buffer to fill */
+	pcap_set_immediate_mode(p, 1);
+	if (bufkib > 0)
+		pcap_set_buffer_size(p, bufkib * 1024);
+	r = pcap_activate(p);
+	if (r == PCAP_ERROR_NO_SUCH_DEVICE)
+		fatalx("%s: no such interface (capturo -D lists them)",
+		    ifname);
+	if (r == PCAP_ERROR_PERM_DENIED)
+		fatalx("%s: permission denied: capturing needs root or "
+		    "CAP_NET_RAW (%s)", ifname, pcap_geterr(p));
+	if (r == PCAP_ERROR_IFACE_NOT_UP)
+		fatalx("%s: the interface is down", ifname);
+	if (r < 0)
+		fatalx("%s: %s", ifname, pcap_geterr(p));
+	if (r > 0)
+		log_warnx("%s: %s", ifname, pcap_geterr(p));
+	return p;
+}
+
+/*
+ * The filter: TCP to or from the watched ports, and IP fragments so
+ * that they are counted; an expression given is ANDed in, as tcpdump
+ * does with its own.
+ */
+static void
+set_filter(pcap_t *p, const uint16_t *ports, int nports, const char *expr)
+{
+	struct bpf_program	 prog;
+	char			 f[4096];
+	size_t			 n;
+	int			 i;
+
+	n = (size_t)snprintf(f, sizeof(f), "((tcp and (");
+	for (i = 0; i < nports; i++)
+		n += (size_t)snprintf(f + n, sizeof(f) - n, "%sport %u",
+		    i ? " or " : "", ports[i]);
+	n += (size_t)snprintf(f + n, sizeof(f) - n, ")) or "
+	    "(ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44))");
+	if (expr != NULL)
+		n += (size_t)snprintf(f + n, sizeof(f) - n, " and (%s)", expr);
+	if (n >= sizeof(f))
+		fatalx("the filter expression is too long");
+	if (pcap_compile(p, &prog, f, 1, PCAP_NETMASK_UNKNOWN) == -1 ||
+	    pcap_setfilter(p, &prog) == -1)
+		fatalx("bad filter expression: %s", pcap_geterr(p));
+	pcap_freecode(&prog);
+}
+
+static int
+parse_ports(const char *s, uint16_t *ports)
+{
+	char		*dup, *tok, *save = NULL, *end;
+	long		 v;
+	int		 n = 0;
+
+	if ((dup = strdup(s)) == NULL)
+		fatal("strdup");
+	for (tok = strtok_r(dup, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		errno = 0;
+		v = strtol(tok, &end, 10);
+		if (*tok == '\0' || *end != '\0' || errno || v < 1 ||
+		    v > 65535 || n == PORTS_MAX) {
+			free(dup);
+			return -1;
+		}
+		ports[n++] = (uint16_t)v;
+	}
+	free(dup);
+	return n;
+}
+
+static long
+num(const char *s, long min, long max, const char *what)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno || v < min || v > max) {
+		fprintf(stderr, "capturo: %s must be a number from %ld to "
+		    "%ld: %s\n", what, min, max, s);
+		exit(EX_USAGE);
+	}
+	return v;
+}
+
+/*
+ * -Z: give up root once the capture and the log are open, as tcpdump
+ * and spamlogd do; any failure is fatal, and root must be gone.
+ */
+static void
+drop_privs(const char *user)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("-Z %s: no such user", user);
+	if (pw->pw_uid == 0)
+		fatalx("-Z %s: refusing to run as uid 0", user);
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		fatal("-Z %s: cannot drop privileges", user);
+	if (setuid(0) != -1 || geteuid() == 0 || getegid() == 0)
+		fatalx("-Z %s: root could be regained; stopping", user);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "help",	no_argument,	NULL, 'h' },
+		{ "version",	no_argument,	NULL, 'V' },
+		{ NULL,		0,		NULL, 0 }
+	};
+	struct flow_conf	 conf;
+	struct sigaction	 sa;
+	struct pollfd		 pfd;
+	uint16_t		 ports[PORTS_MAX] = { 25 };
+	const char		*iface = NULL, *rfile = NULL, *user = NULL;
+	char			*expr = NULL, eb[PCAP_ERRBUF_SIZE];
+	int			 ch, nports = 1, snaplen = 262144, bufkib = 0;
+	int			 debug = 0, usesyslog = 0, i, r, fd;
+	size_t			 elen;
+	time_t			 now;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.maxflows = FLOWS_MAX_DEFAULT;
+	conf.idle = FLOW_IDLE_DEFAULT;
+	conf.reasm_mem = REASM_MEM_MAX;
+	conf.smtp_mem = SMTP_MEM_MAX;
+	while ((ch = getopt_long(argc, argv, "B:dDF:hi:Jp:r:s:ST:vw:Z:",
+	    longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'B':
+			bufkib = (int)num(optarg, 1, 1 << 20, "-B (KiB)");
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'D':
+			list_ifaces();
+			return EX_OK;
+		case 'F':
+			conf.maxflows = (size_t)num(optarg, 16,
+			    FLOWS_MAX_LIMIT, "-F (flows)");
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		case 'i':
+			iface = optarg;
+			break;
+		case 'J':
+			out.json = 1;
+			break;
+		case 'p':
+			if ((nports = parse_ports(optarg, ports)) <= 0) {
+				fprintf(stderr, "capturo: -p takes up to %d "
+				    "ports from 1 to 65535, separated by "
+				    "commas: %s\n", PORTS_MAX, optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'r':
+			rfile = optarg;
+			break;
+		case 's':
+			snaplen = (int)num(optarg, 0, 262144, "-s (snaplen)");
+			if (snaplen == 0)
+				snaplen = 262144;
+			break;
+		case 'S':
+			usesyslog = 1;
+			break;
+		case 'T':
+			conf.idle = (unsigned)num(optarg, 1, 86400,
+			    "-T (seconds)");
+			break;
+		case 'v':
+			debug = 1;
+			break;
+		case 'V':
+			printf("capturo %s\n", VERSION);
+			return EX_OK;
+		case 'w':
+			out.path = optarg;
+			break;
+		case 'Z':
+			user = optarg;
+			break;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (rfile != NULL && iface != NULL) {
+		fprintf(stderr, "capturo: -i and -r exclude each other\n");
+		return EX_USAGE;
+	}
+	/* the rest of the line is a filter expression, as for tcpdump */
+	for (i = 0, elen = 0; i < argc; i++)
+		elen += strlen(argv[i]) + 1;
+	if (argc > 0) {
+		if ((expr = malloc(elen)) == NULL)
+			fatal("malloc");
+		expr[0] = '\0';
+		for (i = 0; i < argc; i++) {
+			strcat(expr, argv[i]);
+			if (i + 1 < argc)
+				strcat(expr, " ");
+		}
+	}
+	log_init("capturo", !usesyslog);
+	log_setverbose(debug);
+
+	/* acquire: the capture, then the log */
+	if (rfile != NULL) {
+		if ((pc = pcap_open_offline(rfile, eb)) == NULL)
+			fatalx("%s: %s", rfile, eb);
+	} else {
+		if (iface == NULL)
+			iface = default_iface();
+		pc = open_live(iface, snaplen, bufkib);
+	}
+	dlt = pcap_datalink(pc);
+	set_filter(pc, ports, nports, expr);
+	if (out.path != NULL) {
+		if ((fd = log_open(out.path)) == -1) {
+			fprintf(stderr, "capturo: event log %s: %s\n", out.path,
+			    log_why(errno));
+			return EX_RUNTIME;
+		}
+		out.fd = fd;
+	}
+	/* then drop */
+	if (user != NULL)
+		drop_privs(user);
+	conf.ports = ports;
+	conf.nports = nports;
+	if ((ft = flow_new(&conf, emit_line, NULL)) == NULL)
+		fatal("flow table");
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (rfile == NULL)
+		log_info("listening on %s, ports %u%s, link type %s", iface,
+		    ports[0], nports > 1 ? " and more" : "",
+		    pcap_datalink_val_to_name(dlt));
+
+	/* one poll loop: the capture's descriptor, signals as flags */
+	pfd.fd = rfile == NULL ? pcap_get_selectable_fd(pc) : -1;
+	pfd.events = POLLIN;
+	if (pfd.fd != -1 && pcap_setnonblock(pc, 1, eb) == -1)
+		fatalx("%s", eb);
+	r = EX_OK;
+	while (!sig_stop) {
+		if (sig_hup) {
+			sig_hup = 0;
+			log_reopen();
+		}
+		if (sig_usr1) {
+			sig_usr1 = 0;
+			stats();
+		}
+		if (rfile != NULL) {
+			i = pcap_dispatch(pc, 4096, on_packet, NULL);
+			if (i == 0)
+				break;		/* end of the file */
+		} else {
+			if (poll(&pfd, 1, 1000) == -1) {
+				if (errno != EINTR)
+					fatal("poll");
+				continue;
+			}
+			if (pfd.revents & (POLLERR | POLLNVAL)) {
+				log_warnx("%s: the capture failed", iface);
+				r = EX_RUNTIME;
+				break;
+			}
+			i = pfd.revents & POLLIN ?
+			    pcap_dispatch(pc, -1, on_packet, NULL) : 0;
+			/* idle connections time out by the clock too */
+			now = time(NULL);
+			flow_expire(ft, (int64_t)now, 0);
+		}
+		if (i == PCAP_ERROR) {
+			log_warnx("%s: %s", rfile ? rfile : iface,
+			    pcap_geterr(pc));
+			r = EX_RUNTIME;
+			break;
+		}
+		if (out.backlen > 0)
+			backlog_flush();
+	}
+	{
+		struct timespec	 ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		if (rfile != NULL)
+			flow_endall(ft, 0, 0);
+		else
+			flow_endall(ft, (int64_t)ts.tv_sec,
+			    (uint32_t)(ts.tv_nsec / 1000));
+	}
+	if (out.backlen > 0 && backlog_flush() == -1)
+		log_warnx("%zu bytes of events could not be written",
+		    out.backlen);
+	stats();
+	pcap_close(pc);
+	pc = NULL;
+	flow_free(ft);
+	free(expr);
+	free(out.backlog);
+	return r;
+}

@@ -1,0 +1,34 @@
+/* link layer, IP and TCP decoding of one captured packet */
+#ifndef DECODE_H
+#define DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * One decoded packet.  The addresses and the family are filled in as
+ * soon as the IP header is read, so they are also valid for
+ * DECODE_FRAG and for non-TCP IP packets; the TCP fields only for
+ * DECODE_TCP.
+ */
+struct pkt {
+	int		 family;	/* AF_INET or AF_INET6 */
+	uint8_t		 src[16];	/* network order, v4 in [0..3] */
+	uint8_t		 dst[16];
+	uint16_t	 sport, dport;	/* host order */
+	uint32_t	 seq, ack;	/* host order */
+	uint8_t		 flags;		/* the TCP flag byte: TH_FIN, TH_SYN... */
+	const uint8_t	*data;		/* TCP payload inside the caller's buffer */
+	size_t		 len;		/* payload bytes captured */
+	uint8_t		 mac[6];	/* source link-layer address */
+	int		 has_mac;
+};
+
+#define DECODE_TCP	0	/* a TCP segment: every field is set */
+#define DECODE_OTHER	1	/* not IP, or IP but not TCP */
+#define DECODE_FRAG	2	/* an IP fragment: not reassembled */
+#define DECODE_SHORT	3	/* truncated or malformed */
+
+int	 decode_packet(int, const uint8_t *, size_t, struct pkt *);
+
+#endif /* DECODE_H */

@@ -1,0 +1,550 @@
+/* follow TCP connections to watched ports: reassembly, the SMTP parser, their events */
+#include <sys/socket.h>
+#include <sys/random.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "flow.h"
+#include "bounds.h"
+#include "reasm.h"
+#include "smtp.h"
+
+#define TH_FIN	0x01
+#define TH_SYN	0x02
+#define TH_RST	0x04
+#define TH_ACK	0x10
+
+enum { C2S, S2C };
+
+struct flowkey {
+	uint8_t		 family;
+	uint8_t		 caddr[16], saddr[16];	/* client, server */
+	uint16_t	 cport, sport;
+};
+
+struct flow {
+	struct flowkey	 key;
+	struct flow	*hnext;			/* hash chain */
+	struct flow	*prev, *next;		/* least recently seen first */
+	struct flowtab	*tab;
+	int64_t		 last;			/* usec of the last packet */
+	uint32_t	 sid;
+	uint32_t	 cisn;
+	uint8_t		 mac[6];
+	uint8_t		 has_mac;
+	uint8_t		 syn;			/* the client's SYN was seen */
+	uint8_t		 fin[2];
+	struct reasm	 r[2];
+	struct smtp	*smtp;
+	char		 src[HOSTPORT_STRLEN], dst[HOSTPORT_STRLEN];
+};
+
+struct flowtab {
+	struct flow_conf conf;
+	uint8_t		 watched[65536 / 8];
+	struct flow	**bucket;
+	size_t		 nbucket;		/* a power of two */
+	struct flow	*lru, *mru;
+	size_t		 count;
+	uint64_t	 hkey[2];
+	struct reasm_mem rmem;
+	struct smtp_mem	 smem;
+	flow_out_fn	*out;
+	void		*outctx;
+	struct flow_stats st;
+	int64_t		 nowsec;		/* the time of the packet at hand */
+	uint32_t	 nowusec;
+	struct ev_buf	 eb;
+};
+
+/*
+ * SipHash-1-3 (Aumasson and Bernstein) with a random key: the table
+ * is indexed by addresses and ports the traffic chooses, so chains
+ * must not be predictable.
+ */
+#define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND do {							\
+	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
+	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
+	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
+	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
+} while (0)
+
+static uint64_t
+siphash(const uint64_t k[2], const uint8_t *p, size_t len)
+{
+	uint64_t	 v0 = 0x736f6d6570736575ULL ^ k[0];
+	uint64_t	 v1 = 0x646f72616e646f6dULL ^ k[1];
+	uint64_t	 v2 = 0x6c7967656e657261ULL ^ k[0];
+	uint64_t	 v3 = 0x7465646279746573ULL ^ k[1];
+	uint64_t	 m, b = (uint64_t)len << 56;
+	size_t		 i, left = len & 7;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&m, p + i, 8);
+		v3 ^= m;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (m = 0; left > 0; left--)
+		m |= (uint64_t)p[i + left - 1] << (8 * (left - 1));
+	b |= m;
+	v3 ^= b;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+/*
+ * The session id: FNV-1a of the first packet's time and the
+ * connection, so that a replay of the same capture gives the same ids.
+ */
+static uint32_t
+make_sid(const struct flowkey *k, int64_t sec, uint32_t usec)
+{
+	uint32_t	 h = 2166136261u;
+	const uint8_t	*p = (const uint8_t *)k;
+	size_t		 i;
+	uint64_t	 t = (uint64_t)sec * 1000000 + usec;
+
+	for (i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 16777619u;
+	for (i = 0; i < 8; i++)
+		h = (h ^ (uint8_t)(t >> (8 * i))) * 16777619u;
+	return h;
+}
+
+static int
+watched(const struct flowtab *ft, uint16_t port)
+{
+	return ft->watched[port >> 3] & (1 << (port & 7));
+}
+
+struct flowtab *
+flow_new(const struct flow_conf *conf, flow_out_fn *out, void *ctx)
+{
+	struct flowtab	*ft;
+	int		 i;
+
+	if ((ft = calloc(1, sizeof(*ft))) == NULL)
+		return NULL;
+	ft->conf = *conf;
+	for (i = 0; i < conf->nports; i++)
+		ft->watched[conf->ports[i] >> 3] |= 1 << (conf->ports[i] & 7);
+	for (ft->nbucket = 1024; ft->nbucket < conf->maxflows;
+	    ft->nbucket <<= 1)
+		;
+	if ((ft->bucket = calloc(ft->nbucket, sizeof(*ft->bucket))) == NULL) {
+		free(ft);
+		return NULL;
+	}
+	if (getrandom(ft->hkey, sizeof(ft->hkey), 0) != sizeof(ft->hkey))
+		ft->hkey[0] = (uint64_t)(uintptr_t)ft ^ 0x9e3779b97f4a7c15ULL;
+	ft->rmem.max = conf->reasm_mem;
+	ft->smem.max = conf->smtp_mem;
+	ft->out = out;
+	ft->outctx = ctx;
+	return ft;
+}
+
+/* --- events --- */
+
+static void
+ev_start(struct flow *f, const char *name)
+{
+	struct ev_buf	*b = &f->tab->eb;
+
+	event_begin(b, f->tab->nowsec, f->tab->nowusec, name);
+	event_addx(b, "sid", f->sid);
+	event_adds(b, "src", f->src);
+	event_adds(b, "dst", f->dst);
+	if (f->has_mac) {
+		static char	 mac[18];
+		static const char hex[] = "0123456789abcdef";
+		int		 i;
+
+		for (i = 0; i < 6; i++) {
+			mac[i * 3] = hex[f->mac[i] >> 4];
+			mac[i * 3 + 1] = hex[f->mac[i] & 15];
+			mac[i * 3 + 2] = i < 5 ? ':' : '\0';
+		}
+		event_add(b, "mac", mac, 17);
+	}
+}
+
+static void
+ev_finish(struct flow *f)
+{
+	f->tab->st.events++;
+	f->tab->out(f->tab->outctx, &f->tab->eb);
+}
+
+/* the SMTP parser's events, as event lines */
+static void
+smtp_event(void *ctx, const struct smtp_event *ev)
+{
+	struct flow	*f = ctx;
+	struct ev_buf	*b = &f->tab->eb;
+
+	switch (ev->type) {
+	case SMTP_EV_HELO:
+		ev_start(f, "helo");
+		event_adds(b, "verb", ev->verb);
+		event_add(b, "name", ev->arg, ev->arglen);
+		break;
+	case SMTP_EV_AUTH:
+		ev_start(f, "auth");
+		event_adds(b, "mech", ev->verb);
+		if (ev->arg)
+			event_add(b, "user", ev->arg, ev->arglen);
+		break;
+	case SMTP_EV_STARTTLS:
+		ev_start(f, "starttls");
+		if (ev->reply)
+			event_addu(b, "reply", (unsigned)ev->reply);
+		break;
+	case SMTP_EV_MAIL:
+		ev_start(f, "mail");
+		event_add(b, "from", ev->arg, ev->arglen);
+		break;
+	case SMTP_EV_RCPT:
+		ev_start(f, "rcpt");
+		event_add(b, "to", ev->arg, ev->arglen);
+		break;
+	case SMTP_EV_MESSAGE:
+		ev_start(f, "message");
+		if (ev->arg)
+			event_add(b, "subject", ev->arg, ev->arglen);
+		if (ev->arg2)
+			event_add(b, "msgid", ev->arg2, ev->arg2len);
+		event_addu(b, "size", ev->size);
+		event_addu(b, "rcpts", ev->rcpts);
+		if (ev->reply)
+			event_addu(b, "reply", (unsigned)ev->reply);
+		break;
+	}
+	if (ev->cut)
+		event_cut(b);
+	ev_finish(f);
+}
+
+static void
+deliver_c(void *ctx, const uint8_t *p, size_t len)
+{
+	struct flow	*f = ctx;
+
+	if (f->smtp)
+		smtp_data(f->smtp, SMTP_CLIENT, p, len);
+}
+
+static void
+deliver_s(void *ctx, const uint8_t *p, size_t len)
+{
+	struct flow	*f = ctx;
+
+	if (f->smtp)
+		smtp_data(f->smtp, SMTP_SERVER, p, len);
+}
+
+static void
+gap_c(void *ctx, size_t len)
+{
+	struct flow	*f = ctx;
+
+	f->tab->st.gapbytes += len;
+	if (f->smtp)
+		smtp_gap(f->smtp, SMTP_CLIENT, len);
+}
+
+static void
+gap_s(void *ctx, size_t len)
+{
+	struct flow	*f = ctx;
+
+	f->tab->st.gapbytes += len;
+	if (f->smtp)
+		smtp_gap(f->smtp, SMTP_SERVER, len);
+}
+
+/* --- the table --- */
+
+static size_t
+bucket_of(const struct flowtab *ft, const struct flowkey *k)
+{
+	return siphash(ft->hkey, (const uint8_t *)k, sizeof(*k)) &
+	    (ft->nbucket - 1);
+}
+
+static struct flow *
+lookup(struct flowtab *ft, const struct flowkey *k)
+{
+	struct flow	*f;
+
+	for (f = ft->bucket[bucket_of(ft, k)]; f != NULL; f = f->hnext)
+		if (memcmp(&f->key, k, sizeof(*k)) == 0)
+			return f;
+	return NULL;
+}
+
+static void
+lru_unlink(struct flowtab *ft, struct flow *f)
+{
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		ft->lru = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	else
+		ft->mru = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void
+lru_append(struct flowtab *ft, struct flow *f)
+{
+	f->prev = ft->mru;
+	f->next = NULL;
+	if (ft->mru)
+		ft->mru->next = f;
+	else
+		ft->lru = f;
+	ft->mru = f;
+}
+
+/* the end of a connection: what is held is delivered, then close */
+static void
+flow_close(struct flowtab *ft, struct flow *f, const char *how)
+{
+	struct reasm_cb	 cc = { deliver_c, gap_c, f };
+	struct reasm_cb	 sc = { deliver_s, gap_s, f };
+	struct flow	**pp;
+
+	reasm_flush(&f->r[S2C], &sc);
+	reasm_flush(&f->r[C2S], &cc);
+	if (f->smtp) {
+		smtp_end(f->smtp);
+		ev_start(f, "close");
+		event_adds(&ft->eb, "how", how);
+		event_addu(&ft->eb, "msgs", smtp_msgs(f->smtp));
+		ev_finish(f);
+	}
+	for (pp = &ft->bucket[bucket_of(ft, &f->key)]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == f) {
+			*pp = f->hnext;
+			break;
+		}
+	lru_unlink(ft, f);
+	reasm_free(&f->r[C2S]);
+	reasm_free(&f->r[S2C]);
+	smtp_free(f->smtp);
+	free(f);
+	ft->count--;
+}
+
+static struct flow *
+flow_create(struct flowtab *ft, const struct flowkey *k)
+{
+	struct flow	*f;
+	size_t		 b;
+
+	/* full: the connection idle the longest makes room */
+	if (ft->count >= ft->conf.maxflows && ft->lru != NULL) {
+		ft->st.evicted++;
+		flow_close(ft, ft->lru, "evicted");
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL) {
+		ft->st.nomem++;
+		return NULL;
+	}
+	f->key = *k;
+	f->tab = ft;
+	if ((f->smtp = smtp_new(&ft->smem, smtp_event, f)) == NULL) {
+		free(f);
+		ft->st.nomem++;
+		return NULL;
+	}
+	reasm_init(&f->r[C2S], &ft->rmem);
+	reasm_init(&f->r[S2C], &ft->rmem);
+	f->sid = make_sid(k, ft->nowsec, ft->nowusec);
+	{
+		struct addr	 a;
+
+		memset(&a, 0, sizeof(a));
+		a.family = k->family;
+		memcpy(a.a, k->caddr, 16);
+		addr_fmt_hostport(&a, k->cport, f->src, sizeof(f->src));
+		memcpy(a.a, k->saddr, 16);
+		addr_fmt_hostport(&a, k->sport, f->dst, sizeof(f->dst));
+	}
+	b = bucket_of(ft, k);
+	f->hnext = ft->bucket[b];
+	ft->bucket[b] = f;
+	lru_append(ft, f);
+	ft->count++;
+	ft->st.flows++;
+	return f;
+}
+
+static void
+mkkey(struct flowkey *k, const struct pkt *p, int client_is_src)
+{
+	size_t	 n = p->family == AF_INET ? 4 : 16;
+
+	memset(k, 0, sizeof(*k));
+	k->family = (uint8_t)p->family;
+	if (client_is_src) {
+		memcpy(k->caddr, p->src, n);
+		memcpy(k->saddr, p->dst, n);
+		k->cport = p->sport;
+		k->sport = p->dport;
+	} else {
+		memcpy(k->caddr, p->dst, n);
+		memcpy(k->saddr, p->src, n);
+		k->cport = p->dport;
+		k->sport = p->sport;
+	}
+}
+
+void
+flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
+    const struct pkt *p)
+{
+	struct flowkey	 k;
+	struct flow	*f;
+	int		 dir, syn = p->flags & TH_SYN, ack = p->flags & TH_ACK;
+	struct reasm_cb	 cb[2] = { { deliver_c, gap_c, NULL },
+			    { deliver_s, gap_s, NULL } };
+
+	ft->nowsec = sec;
+	ft->nowusec = usec;
+	flow_expire(ft, sec, usec);
+	if (!watched(ft, p->dport) && !watched(ft, p->sport))
+		return;
+	/* an existing connection, either way round */
+	mkkey(&k, p, 1);
+	dir = C2S;
+	if ((f = lookup(ft, &k)) == NULL) {
+		mkkey(&k, p, 0);
+		dir = S2C;
+		f = lookup(ft, &k);
+	}
+	if (f == NULL) {
+		/* who is the client: the SYN says, else the watched port */
+		if (syn && !ack)
+			dir = C2S;
+		else if (syn && ack)
+			dir = S2C;
+		else
+			dir = watched(ft, p->dport) ? C2S : S2C;
+		/*
+		 * Only a SYN or data opens a connection: the last ACK,
+		 * FIN or RST of one already closed does not.
+		 */
+		if ((p->flags & TH_RST) || (!syn && p->len == 0))
+			return;
+		mkkey(&k, p, dir == C2S);
+		if ((f = flow_create(ft, &k)) == NULL)
+			return;
+		if (!syn)
+			smtp_midstream(f->smtp);
+	} else if (dir == C2S && syn && !ack && f->syn &&
+	    p->seq != f->cisn) {
+		/* the port reused by a new connection */
+		flow_close(ft, f, "timeout");
+		if ((f = flow_create(ft, &k)) == NULL)
+			return;
+	}
+	cb[0].ctx = cb[1].ctx = f;
+	smtp_packet(f->smtp);
+	f->last = sec * 1000000 + usec;
+	lru_unlink(ft, f);
+	lru_append(ft, f);
+	if (dir == C2S && p->has_mac && !f->has_mac) {
+		memcpy(f->mac, p->mac, 6);
+		f->has_mac = 1;
+	}
+	if (syn) {
+		if (dir == C2S && !ack && !f->syn) {
+			f->syn = 1;
+			f->cisn = p->seq;
+			reasm_syn(&f->r[C2S], p->seq);
+			ev_start(f, "connect");
+			ev_finish(f);
+		} else if (dir == S2C)
+			reasm_syn(&f->r[S2C], p->seq);
+	}
+	if (p->flags & TH_RST) {
+		flow_close(ft, f, "rst");
+		return;
+	}
+	if (p->len > 0)
+		reasm_segment(&f->r[dir], syn ? p->seq + 1 : p->seq, p->data,
+		    p->len, &cb[dir]);
+	/* what the peer acknowledged shows what the capture lost */
+	if (ack)
+		reasm_ack(&f->r[!dir], p->ack, &cb[!dir]);
+	if (p->flags & TH_FIN) {
+		f->fin[dir] = 1;
+		if (f->fin[C2S] && f->fin[S2C])
+			flow_close(ft, f, "fin");
+	}
+}
+
+/* connections idle longer than the timeout are closed */
+void
+flow_expire(struct flowtab *ft, int64_t sec, uint32_t usec)
+{
+	int64_t	 now = sec * 1000000 + usec;
+	int64_t	 idle = (int64_t)ft->conf.idle * 1000000;
+
+	while (ft->lru != NULL && now - ft->lru->last > idle) {
+		ft->nowsec = sec;
+		ft->nowusec = usec;
+		flow_close(ft, ft->lru, "timeout");
+	}
+}
+
+/* the capture is over: every connection still open ends here */
+void
+flow_endall(struct flowtab *ft, int64_t sec, uint32_t usec)
+{
+	if (sec != 0 || usec != 0) {	/* else: the last packet's time */
+		ft->nowsec = sec;
+		ft->nowusec = usec;
+	}
+	while (ft->lru != NULL)
+		flow_close(ft, ft->lru, "end");
+}
+
+void
+flow_stats(const struct flowtab *ft, struct flow_stats *st)
+{
+	*st = ft->st;
+	st->active = ft->count;
+}
+
+void
+flow_free(struct flowtab *ft)
+{
+	struct flow	*f, *n;
+
+	if (ft == NULL)
+		return;
+	for (f = ft->lru; f != NULL; f = n) {
+		n = f->next;
+		reasm_free(&f->r[C2S]);
+		reasm_free(&f->r[S2C]);
+		smtp_free(f->smtp);
+		free(f);
+	}
+	free(ft->bucket);
+	free(ft);
+}

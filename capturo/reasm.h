@@ -1,0 +1,69 @@
+/* TCP reassembly of one direction of a connection, with bounded memory */
+#ifndef REASM_H
+#define REASM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Bytes come out through data() strictly in sequence order, each byte
+ * at most once.  Bytes the capture never saw are reported through
+ * gap(len) and skipped: the stream goes on after a gap, it never
+ * stalls.  Either callback may be NULL.
+ */
+struct reasm_cb {
+	void	(*data)(void *, const uint8_t *, size_t);
+	void	(*gap)(void *, size_t);
+	void	 *ctx;
+};
+
+/* a budget of held bytes shared by all directions of all flows */
+struct reasm_mem {
+	size_t	used;		/* never above max */
+	size_t	max;
+};
+
+struct reasm_seg;
+
+/*
+ * Overlap policy: the first copy of a byte wins.  Bytes already
+ * delivered, or already held out of order, are kept; a later segment
+ * only fills the holes around them.  The receiving host may resolve
+ * an overlap the other way; no single policy matches every stack, and
+ * this one lets no later packet rewrite what was already seen.
+ *
+ * Bounds: at most REASM_OOO_MAX bytes and REASM_SEGS_MAX segments are
+ * held per direction, and never more than the shared reasm_mem allows.
+ * A segment that would pass a bound makes the first hole be skipped
+ * instead (gap reported, the held data after it delivered), as often
+ * as needed to take the segment without growing.
+ *
+ * Sequence numbers compare modulo 2^32 (RFC 9293 3.4).  A segment or
+ * ACK more than REASM_SEQ_WINDOW away from the next expected byte is
+ * ignored as garbage.
+ */
+struct reasm {
+	struct reasm_seg	*head;		/* held, sorted, disjoint */
+	struct reasm_mem	*mem;
+	uint64_t		 gapbytes;	/* total bytes skipped */
+	size_t			 held;		/* bytes in the held list */
+	uint32_t		 next;		/* next byte to deliver */
+	uint16_t		 nsegs;		/* segments in the held list */
+	uint8_t			 started;	/* next is known */
+};
+
+void	 reasm_init(struct reasm *, struct reasm_mem *);
+/* a SYN at seq: the first data byte is seq + 1; for data on the SYN, pass seq + 1 */
+void	 reasm_syn(struct reasm *, uint32_t);
+void	 reasm_segment(struct reasm *, uint32_t, const uint8_t *, size_t,
+	    const struct reasm_cb *);
+/* the peer acknowledged every byte before ack */
+void	 reasm_ack(struct reasm *, uint32_t, const struct reasm_cb *);
+/* end of the flow: deliver everything held, gaps between reported */
+void	 reasm_flush(struct reasm *, const struct reasm_cb *);
+/* free held segments and give their bytes back to the budget */
+void	 reasm_free(struct reasm *);
+size_t	 reasm_held(const struct reasm *);
+uint64_t reasm_gapbytes(const struct reasm *);
+
+#endif /* REASM_H */
