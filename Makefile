@@ -30,6 +30,7 @@ SANFLAGS=	-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 		-fno-sanitize-recover=all
 
 COMMON_SRCS=	common/event.c \
+		common/evout.c \
 		common/addr.c \
 		common/log.c
 
@@ -45,7 +46,8 @@ DETENGO_SRCS=	detengo/detengo.c \
 		detengo/policy.c \
 		detengo/state.c \
 		detengo/fw_iptc.c \
-		detengo/fw_dry.c
+		detengo/fw_dry.c \
+		detengo/fwset.c
 
 # unit tests: name and the sources each one links
 T_event_SRCS=	tests/t_event.c common/event.c common/addr.c
@@ -54,11 +56,12 @@ T_smtp_SRCS=	tests/t_smtp.c capturo/smtp.c capturo/mime.c
 T_mime_SRCS=	tests/t_mime.c capturo/mime.c
 T_reasm_SRCS=	tests/t_reasm.c capturo/reasm.c
 T_decode_SRCS=	tests/t_decode.c capturo/decode.c
-T_policy_SRCS=	tests/t_policy.c detengo/policy.c common/addr.c
+T_policy_SRCS=	tests/t_policy.c detengo/policy.c detengo/fwset.c common/addr.c
 T_state_SRCS=	tests/t_state.c detengo/state.c common/addr.c
 UNITS=		event addr smtp mime reasm decode policy state
 # the libiptc driver runs only as root inside a namespace (tests/e2e_fw.sh)
-T_fw_SRCS=	tests/t_fw.c detengo/fw_iptc.c detengo/fw_dry.c common/addr.c \
+T_fw_SRCS=	tests/t_fw.c detengo/fw_iptc.c detengo/fw_dry.c detengo/fwset.c \
+		common/addr.c \
 		common/log.c
 T_fw_LIBS=	$(IPTC_LIBS)
 T_tail_SRCS=	tests/t_tail.c detengo/tail.c detengo/state.c common/addr.c \

@@ -1,10 +1,7 @@
 /* capturo: watch SMTP on the wire and write one event line per SMTP event */
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
@@ -21,6 +18,7 @@
 
 #include "decode.h"
 #include "event.h"
+#include "evout.h"
 #include "flow.h"
 #include "bounds.h"
 #include "log.h"
@@ -35,17 +33,7 @@
 static volatile sig_atomic_t	 sig_stop, sig_hup, sig_usr1;
 static pcap_t			*pc;
 
-static struct {
-	const char	*path;		/* -w, or NULL for stdout */
-	int		 fd;
-	int		 json;		/* -J */
-	char		*backlog;	/* lines not yet written */
-	size_t		 backlen;
-	uint64_t	 failed;	/* lines that could not be written yet */
-	uint64_t	 lost;		/* lines dropped: the backlog was full */
-	int		 warned;
-} out = { NULL, 1, 0, NULL, 0, 0, 0, 0 };
-
+static struct evout		 out;
 static struct flowtab	*ft;
 static uint64_t		 npkts, nfrags, nshort;
 
@@ -73,191 +61,16 @@ on_signal(int sig)
 		pcap_breakloop(pc);
 }
 
-/* --- the event log --- */
-
-/*
- * Open the log the way p0f opens its own: append only, never through
- * a symbolic link, a regular file only, created 0640; one writer at a
- * time (an exclusive flock).
- */
-static int
-log_open(const char *path)
-{
-	struct stat	 st;
-	int		 fd;
-
-	fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
-	    O_NONBLOCK);
-	if (fd == -1 && errno == ENOENT)
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd == -1) {
-		if (errno == ELOOP)
-			errno = EMLINK;	/* say "is a link" clearly below */
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		close(fd);
-		errno = EWOULDBLOCK;
-		return -1;
-	}
-	fcntl(fd, F_SETFL, O_WRONLY | O_APPEND);
-	return fd;
-}
-
-static const char *
-log_why(int e)
-{
-	switch (e) {
-	case EMLINK:
-		return "is a symbolic link, refused";
-	case EINVAL:
-		return "is not a regular file";
-	case EWOULDBLOCK:
-		return "is locked by another capturo";
-	default:
-		return strerror(e);
-	}
-}
-
-static void
-log_reopen(void)
-{
-	int	 fd;
-
-	if (out.path == NULL)
-		return;
-	if ((fd = log_open(out.path)) == -1) {
-		if (!out.warned)
-			log_warnx("event log %s: %s; events are kept and "
-			    "written when it can be opened", out.path,
-			    log_why(errno));
-		out.warned = 1;
-		if (out.fd > 2)
-			close(out.fd);
-		out.fd = -1;
-		return;
-	}
-	if (out.fd > 2)
-		close(out.fd);
-	out.fd = fd;
-	if (out.warned)
-		log_info("event log %s open again", out.path);
-	out.warned = 0;
-}
-
-/*
- * One line, one write(2): appends of whole lines never interleave, a
- * pipe reader gets whole lines (PIPE_BUF).  A short write to a file
- * (the disk filled up) is taken back with ftruncate(2) so that no half
- * line is ever left.  Returns 0, or -1 with errno.
- */
-static int
-write_line(const char *line, size_t len)
-{
-	struct stat	 st;
-	ssize_t		 n;
-
-	if (out.fd == -1) {
-		errno = EBADF;
-		return -1;
-	}
-	do
-		n = write(out.fd, line, len);
-	while (n == -1 && errno == EINTR);
-	if (n == (ssize_t)len)
-		return 0;
-	if (n > 0) {
-		if (fstat(out.fd, &st) == 0 && S_ISREG(st.st_mode))
-			if (ftruncate(out.fd, st.st_size - n) == -1)
-				log_warn("event log: cannot take back a "
-				    "partial line");
-		errno = ENOSPC;
-	}
-	return -1;
-}
-
-/* write what waits, oldest first; 0 when nothing is left */
-static int
-backlog_flush(void)
-{
-	char	*nl;
-	size_t	 n, done = 0;
-
-	while (done < out.backlen) {
-		nl = memchr(out.backlog + done, '\n', out.backlen - done);
-		n = (size_t)(nl - (out.backlog + done)) + 1;
-		if (write_line(out.backlog + done, n) == -1)
-			break;
-		done += n;
-	}
-	memmove(out.backlog, out.backlog + done, out.backlen - done);
-	out.backlen -= done;
-	return out.backlen == 0 ? 0 : -1;
-}
-
-static void
-out_line(const char *line, size_t len)
-{
-	if (out.fd == -1)
-		log_reopen();
-	if ((out.backlen == 0 || backlog_flush() == 0) &&
-	    write_line(line, len) == 0) {
-		if (out.failed > 0 && out.backlen == 0) {
-			log_info("event log writable again; %llu events "
-			    "were delayed, %llu lost",
-			    (unsigned long long)out.failed,
-			    (unsigned long long)out.lost);
-			out.failed = out.lost = 0;
-		}
-		return;
-	}
-	if (errno == EPIPE) {
-		log_warnx("output closed by its reader; stopping");
-		sig_stop = 1;
-		return;
-	}
-	if (out.failed++ == 0)
-		log_warn("event log %s", out.path ? out.path : "stdout");
-	if (out.backlog == NULL && (out.backlog = malloc(OUT_BACKLOG_MAX)) ==
-	    NULL) {
-		out.lost++;
-		return;
-	}
-	if (out.backlen + len > OUT_BACKLOG_MAX) {
-		out.lost++;
-		return;
-	}
-	memcpy(out.backlog + out.backlen, line, len);
-	out.backlen += len;
-}
-
 static void
 emit_line(void *ctx, struct ev_buf *b)
 {
-	struct ev_rec	 rec;
-	const char	*line;
-	char		 json[EVENT_LINE_MAX * 7];
-	size_t		 len;
-	int		 n;
-
 	(void)ctx;
-	if ((line = event_end(b, &len)) == NULL) {
-		log_warnx("internal error: an event could not be written");
-		return;
+	if (evout_event(&out, b) == -1 && !sig_stop) {
+		log_warnx("output closed by its reader; stopping");
+		sig_stop = 1;
+		if (pc != NULL)
+			pcap_breakloop(pc);
 	}
-	if (out.json) {
-		if (event_parse(line, len, &rec, NULL) != 0 ||
-		    (n = event_json(&rec, json, sizeof(json))) < 0)
-			return;
-		out_line(json, (size_t)n);
-	} else
-		out_line(line, len);
 }
 
 /* --- capture --- */
@@ -308,12 +121,12 @@ stats(void)
 		snprintf(drop, sizeof(drop), "dropped=- ifdropped=-");
 	fprintf(stderr, "capturo: packets=%llu %s "
 	    "flows=%llu active=%llu events=%llu evicted=%llu gapbytes=%llu "
-	    "fragments=%llu malformed=%llu unwritten=%llu lost=%llu\n",
+	    "fragments=%llu malformed=%llu delayed=%llu lost=%llu\n",
 	    (unsigned long long)npkts, drop,
 	    (unsigned long long)fs.flows, (unsigned long long)fs.active,
 	    (unsigned long long)fs.events, (unsigned long long)fs.evicted,
 	    (unsigned long long)fs.gapbytes, (unsigned long long)nfrags,
-	    (unsigned long long)nshort, (unsigned long long)out.backlen,
+	    (unsigned long long)nshort, (unsigned long long)out.delayed,
 	    (unsigned long long)out.lost);
 }
 
@@ -494,9 +307,10 @@ main(int argc, char *argv[])
 	struct pollfd		 pfd;
 	uint16_t		 ports[PORTS_MAX] = { 25 };
 	const char		*iface = NULL, *rfile = NULL, *user = NULL;
+	const char		*wfile = NULL;
 	char			*expr = NULL, eb[PCAP_ERRBUF_SIZE];
 	int			 ch, nports = 1, snaplen = 262144, bufkib = 0;
-	int			 debug = 0, usesyslog = 0, i, r, fd;
+	int			 debug = 0, usesyslog = 0, json = 0, i, r;
 	size_t			 elen;
 	time_t			 now;
 
@@ -528,7 +342,7 @@ main(int argc, char *argv[])
 			iface = optarg;
 			break;
 		case 'J':
-			out.json = 1;
+			json = 1;
 			break;
 		case 'p':
 			if ((nports = parse_ports(optarg, ports)) <= 0) {
@@ -560,7 +374,7 @@ main(int argc, char *argv[])
 			printf("capturo %s\n", VERSION);
 			return EX_OK;
 		case 'w':
-			out.path = optarg;
+			wfile = optarg;
 			break;
 		case 'Z':
 			user = optarg;
@@ -603,13 +417,10 @@ main(int argc, char *argv[])
 	}
 	dlt = pcap_datalink(pc);
 	set_filter(pc, ports, nports, expr);
-	if (out.path != NULL) {
-		if ((fd = log_open(out.path)) == -1) {
-			fprintf(stderr, "capturo: event log %s: %s\n", out.path,
-			    log_why(errno));
-			return EX_RUNTIME;
-		}
-		out.fd = fd;
+	if (evout_open(&out, wfile, json) == -1) {
+		fprintf(stderr, "capturo: event log %s: %s\n", wfile,
+		    evout_why(errno));
+		return EX_RUNTIME;
 	}
 	/* then drop */
 	if (user != NULL)
@@ -641,7 +452,7 @@ main(int argc, char *argv[])
 	while (!sig_stop) {
 		if (sig_hup) {
 			sig_hup = 0;
-			log_reopen();
+			evout_reopen(&out);
 		}
 		if (sig_usr1) {
 			sig_usr1 = 0;
@@ -675,7 +486,7 @@ main(int argc, char *argv[])
 			break;
 		}
 		if (out.backlen > 0)
-			backlog_flush();
+			evout_flush(&out);
 	}
 	{
 		struct timespec	 ts;
@@ -687,14 +498,11 @@ main(int argc, char *argv[])
 			flow_endall(ft, (int64_t)ts.tv_sec,
 			    (uint32_t)(ts.tv_nsec / 1000));
 	}
-	if (out.backlen > 0 && backlog_flush() == -1)
-		log_warnx("%zu bytes of events could not be written",
-		    out.backlen);
 	stats();
+	evout_close(&out);
 	pcap_close(pc);
 	pc = NULL;
 	flow_free(ft);
 	free(expr);
-	free(out.backlog);
 	return r;
 }

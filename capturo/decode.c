@@ -32,15 +32,15 @@
 /* EtherType values (IEEE 802) */
 #define ETYPE_IPV4		0x0800
 #define ETYPE_IPV6		0x86dd
-#define ETYPE_8021Q		0x8100	/* customer VLAN tag, IEEE 802.1Q */
-#define ETYPE_8021AD		0x88a8	/* service VLAN tag, IEEE 802.1ad */
+#define ETYPE_8021Q		0x8100	/* C-VLAN tag, IEEE 802.1Q */
+#define ETYPE_8021AD		0x88a8	/* S-VLAN tag, IEEE 802.1ad */
 #define ETYPE_QINQ_OLD		0x9100	/* pre-802.1ad QinQ tag */
 
 #define ETHER_HDR_LEN		14
 #define VLAN_TAG_LEN		4
 #define SLL_HDR_LEN		16	/* Linux cooked capture v1 */
 #define SLL2_HDR_LEN		20	/* Linux cooked capture v2 */
-#define NULL_HDR_LEN		4	/* BSD loopback: the address family */
+#define NULL_HDR_LEN		4	/* BSD loopback: address family */
 
 /* BSD loopback families: AF_INET is 2 everywhere, AF_INET6 is not */
 #define BSD_AF_INET		2

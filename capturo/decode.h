@@ -13,12 +13,12 @@
  */
 struct pkt {
 	int		 family;	/* AF_INET or AF_INET6 */
-	uint8_t		 src[16];	/* network order, v4 in [0..3] */
+	uint8_t		 src[16];	/* network order, v4 in 0..3 */
 	uint8_t		 dst[16];
 	uint16_t	 sport, dport;	/* host order */
 	uint32_t	 seq, ack;	/* host order */
-	uint8_t		 flags;		/* the TCP flag byte: TH_FIN, TH_SYN... */
-	const uint8_t	*data;		/* TCP payload inside the caller's buffer */
+	uint8_t		 flags;		/* TCP flag byte: TH_SYN... */
+	const uint8_t	*data;		/* payload, in the caller's buffer */
 	size_t		 len;		/* payload bytes captured */
 	uint8_t		 mac[6];	/* source link-layer address */
 	int		 has_mac;

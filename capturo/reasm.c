@@ -1,4 +1,4 @@
-/* TCP reassembly of one direction: in-order delivery, bounded out-of-order hold, gaps skipped */
+/* TCP reassembly of one direction: in order, bounded hold, gaps skipped */
 
 #include <stddef.h>
 #include <stdint.h>

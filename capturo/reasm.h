@@ -43,17 +43,17 @@ struct reasm_seg;
  * ignored as garbage.
  */
 struct reasm {
-	struct reasm_seg	*head;		/* held, sorted, disjoint */
+	struct reasm_seg	*head;		/* held: sorted, disjoint */
 	struct reasm_mem	*mem;
 	uint64_t		 gapbytes;	/* total bytes skipped */
-	size_t			 held;		/* bytes in the held list */
+	size_t			 held;		/* bytes held */
 	uint32_t		 next;		/* next byte to deliver */
-	uint16_t		 nsegs;		/* segments in the held list */
+	uint16_t		 nsegs;		/* segments held */
 	uint8_t			 started;	/* next is known */
 };
 
 void	 reasm_init(struct reasm *, struct reasm_mem *);
-/* a SYN at seq: the first data byte is seq + 1; for data on the SYN, pass seq + 1 */
+/* a SYN at seq: data starts at seq + 1 (pass seq + 1 for data on a SYN) */
 void	 reasm_syn(struct reasm *, uint32_t);
 void	 reasm_segment(struct reasm *, uint32_t, const uint8_t *, size_t,
 	    const struct reasm_cb *);

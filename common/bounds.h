@@ -62,6 +62,10 @@
 
 /* detengo: hosts remembered by the policy (thresholds, blocks) */
 #define POLICY_HOSTS_MAX	(1 << 20)
+/* -t N/SECONDS: N at most this; each counted host keeps its last N times */
+#define POLICY_COUNT_MAX	64
+/* hosts counted toward a threshold at once; past it the stalest is forgotten */
+#define POLICY_TRACK_MAX	65536
 /* entries in the allow list */
 #define ALLOW_MAX		65536
 /* a line of the allow file or the state file */

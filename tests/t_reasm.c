@@ -1,4 +1,4 @@
-/* unit tests for capturo/reasm.c: order, overlaps, wraparound, gaps and bounds */
+/* unit tests of capturo/reasm.c: order, overlaps, wrap, gaps, bounds */
 
 #include <stdint.h>
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "bounds.h"
-#include "../capturo/reasm.h"
+#include "reasm.h"
 #include "tap.h"
 
 #define SINK_MAX	(1024 * 1024)
@@ -17,7 +17,7 @@ struct sink {
 	size_t		 len;
 	size_t		 ndata;		/* data() calls */
 	size_t		 bytes;		/* data bytes */
-	const uint8_t	*last;		/* last pointer given to data() */
+	const uint8_t	*last;		/* last pointer given */
 	size_t		 lastlen;
 	/* for the stress test: stream position and mismatches */
 	const uint8_t	*ref;
@@ -301,7 +301,8 @@ t_gap_ack(void)
 	/* the ack stops short of the held data: skip only to the ack */
 	seg(&r, 20, "xyz");
 	reasm_ack(&r, 15, &cb);
-	is_str(sk.out, "abc[gap 3]ghi[gap 5]", "ack below held data: gap to ack");
+	is_str(sk.out, "abc[gap 3]ghi[gap 5]",
+	    "ack below held data: gap to ack");
 	ok(r.next == 15 && reasm_held(&r) == 3, "next 15, 3 held");
 	seg(&r, 15, "kl");
 	reasm_ack(&r, 23, &cb);
@@ -535,7 +536,8 @@ t_stress(void)
 		ref[i] = (uint8_t)rnd(256);
 	for (d = 0; d < NDIR; d++) {
 		reasm_init(&r[d], &mem);
-		isn[d] = 0xffffffffU - (uint32_t)d * 3000;	/* some wrap */
+		/* some of them wrap */
+		isn[d] = 0xffffffffU - (uint32_t)d * 3000;
 		reasm_syn(&r[d], isn[d]);
 	}
 	for (i = 0; i < 40000; i++) {

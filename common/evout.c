@@ -1,0 +1,231 @@
+/* writing event lines: append only, one write(2) per line, no half line ever */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bounds.h"
+#include "evout.h"
+#include "log.h"
+
+/*
+ * Open the log the way p0f opens its own: append only, never through
+ * a symbolic link, a regular file only, created 0640, one writer at a
+ * time (an exclusive flock).  -1 with errno; evout_why() says it.
+ */
+static int
+open_log(const char *path)
+{
+	struct stat	 st;
+	int		 fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
+	    O_NONBLOCK);
+	if (fd == -1 && errno == ENOENT)
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			errno = EMLINK;
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		errno = EWOULDBLOCK;
+		return -1;
+	}
+	/* O_NONBLOCK only kept a FIFO from hanging the open */
+	fcntl(fd, F_SETFL, O_WRONLY | O_APPEND);
+	return fd;
+}
+
+const char *
+evout_why(int e)
+{
+	switch (e) {
+	case EMLINK:
+		return "is a symbolic link, refused";
+	case EINVAL:
+		return "is not a regular file";
+	case EWOULDBLOCK:
+		return "is held by another writer (flock)";
+	default:
+		return strerror(e);
+	}
+}
+
+/* path NULL: standard output.  Returns -1 with errno if the file won't open. */
+int
+evout_open(struct evout *o, const char *path, int json)
+{
+	memset(o, 0, sizeof(*o));
+	o->path = path;
+	o->json = json;
+	o->fd = STDOUT_FILENO;
+	if (path != NULL && (o->fd = open_log(path)) == -1)
+		return -1;
+	return 0;
+}
+
+/* SIGHUP: the path may name a new file (logrotate's create mode) */
+void
+evout_reopen(struct evout *o)
+{
+	int	 fd;
+
+	if (o->path == NULL)
+		return;
+	if ((fd = open_log(o->path)) == -1) {
+		if (!o->warned)
+			log_warnx("%s: %s; events are kept and written when "
+			    "it can be opened", o->path, evout_why(errno));
+		o->warned = 1;
+		if (o->fd != -1)
+			close(o->fd);
+		o->fd = -1;
+		return;
+	}
+	if (o->fd != -1)
+		close(o->fd);
+	o->fd = fd;
+	if (o->warned)
+		log_info("%s: open again", o->path);
+	o->warned = 0;
+}
+
+/*
+ * One line, one write(2): appends of whole lines never interleave, a
+ * pipe's reader gets whole lines (at most PIPE_BUF).  A short write to
+ * a file (the disk filled up) is taken back with ftruncate(2), so no
+ * half line is ever left for a reader.
+ */
+static int
+write_line(struct evout *o, const char *line, size_t len)
+{
+	struct stat	 st;
+	ssize_t		 n;
+
+	if (o->fd == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	do
+		n = write(o->fd, line, len);
+	while (n == -1 && errno == EINTR);
+	if (n == (ssize_t)len)
+		return 0;
+	if (n > 0) {
+		if (fstat(o->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    ftruncate(o->fd, st.st_size - n) == -1)
+			log_warn("%s: cannot take back a partial line",
+			    o->path ? o->path : "stdout");
+		errno = ENOSPC;
+	}
+	return -1;
+}
+
+/* write what waits, oldest first: 0 when nothing is left */
+int
+evout_flush(struct evout *o)
+{
+	char	*nl;
+	size_t	 n, done = 0;
+
+	if (o->backlen > 0 && o->fd == -1)
+		evout_reopen(o);
+	while (done < o->backlen) {
+		nl = memchr(o->backlog + done, '\n', o->backlen - done);
+		n = (size_t)(nl - (o->backlog + done)) + 1;
+		if (write_line(o, o->backlog + done, n) == -1)
+			break;
+		done += n;
+	}
+	memmove(o->backlog, o->backlog + done, o->backlen - done);
+	o->backlen -= done;
+	if (o->backlen == 0 && o->delayed > 0) {
+		log_info("%s writable again: %llu lines were delayed, %llu "
+		    "lost", o->path ? o->path : "stdout",
+		    (unsigned long long)o->delayed,
+		    (unsigned long long)o->lost);
+		o->delayed = o->lost = 0;
+	}
+	return o->backlen == 0 ? 0 : -1;
+}
+
+/*
+ * A line that cannot be written now (disk full, log removed or
+ * replaced) waits in a bounded backlog and is tried again with the
+ * next one.  Returns -1 only when a pipe's reader has gone.
+ */
+int
+evout_line(struct evout *o, const char *line, size_t len)
+{
+	if (o->closed)
+		return -1;
+	if (o->fd == -1)
+		evout_reopen(o);
+	if ((o->backlen == 0 || evout_flush(o) == 0) &&
+	    write_line(o, line, len) == 0)
+		return 0;
+	if (errno == EPIPE) {
+		o->closed = 1;
+		return -1;
+	}
+	if (o->delayed++ == 0)
+		log_warn("%s", o->path ? o->path : "stdout");
+	if (o->backlog == NULL &&
+	    (o->backlog = malloc(OUT_BACKLOG_MAX)) == NULL) {
+		o->lost++;
+		return 0;
+	}
+	if (o->backlen + len > OUT_BACKLOG_MAX) {
+		o->lost++;
+		return 0;
+	}
+	memcpy(o->backlog + o->backlen, line, len);
+	o->backlen += len;
+	return 0;
+}
+
+/* an event: the line, or its JSON rendering */
+int
+evout_event(struct evout *o, struct ev_buf *b)
+{
+	struct ev_rec	 rec;
+	const char	*line;
+	static char	 json[EVENT_LINE_MAX * 7];
+	size_t		 len;
+	int		 n;
+
+	if ((line = event_end(b, &len)) == NULL) {
+		log_warnx("internal error: an event could not be written");
+		return 0;
+	}
+	if (!o->json)
+		return evout_line(o, line, len);
+	if (event_parse(line, len, &rec, NULL) != 0 ||
+	    (n = event_json(&rec, json, sizeof(json))) < 0)
+		return 0;
+	return evout_line(o, json, (size_t)n);
+}
+
+void
+evout_close(struct evout *o)
+{
+	if (o->backlen > 0 && evout_flush(o) == -1)
+		log_warnx("%s: %zu bytes of events could not be written",
+		    o->path ? o->path : "stdout", o->backlen);
+	if (o->path != NULL && o->fd != -1)
+		close(o->fd);
+	free(o->backlog);
+	o->backlog = NULL;
+}

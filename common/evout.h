@@ -1,0 +1,30 @@
+/* writing event lines to a log file or standard output, whole lines only */
+#ifndef EVOUT_H
+#define EVOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct evout {
+	const char	*path;		/* NULL: standard output */
+	int		 fd;
+	int		 json;		/* JSON lines instead of event lines */
+	char		*backlog;	/* lines not written yet, oldest first */
+	size_t		 backlen;
+	uint64_t	 delayed;	/* lines that waited in the backlog */
+	uint64_t	 lost;		/* lines dropped: the backlog was full */
+	int		 warned;
+	int		 closed;	/* the reader of a pipe went away */
+};
+
+int	 evout_open(struct evout *, const char *, int);
+void	 evout_reopen(struct evout *);
+int	 evout_event(struct evout *, struct ev_buf *);
+int	 evout_line(struct evout *, const char *, size_t);
+int	 evout_flush(struct evout *);
+void	 evout_close(struct evout *);
+const char *evout_why(int);
+
+#endif /* EVOUT_H */

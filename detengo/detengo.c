@@ -1,0 +1,977 @@
+/* detengo: follow capturo's event log and stop the hosts that send mail */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "bounds.h"
+#include "event.h"
+#include "evout.h"
+#include "fw.h"
+#include "log.h"
+#include "policy.h"
+#include "state.h"
+#include "tail.h"
+
+/* exit status, detengo(8) EXIT STATUS */
+#define EX_OK		0
+#define EX_RUNTIME	1	/* the log cannot be read, a commit failed */
+#define EX_USAGE	2
+#define EX_RUNNING	3	/* another detengo holds the state file */
+#define EX_FIREWALL	4	/* the firewall cannot be used */
+
+#define STATE_DEFAULT	"/var/lib/detengo/state"
+/* seconds between checks that the rules are still in the table */
+#define CHECK_EVERY	30
+/* milliseconds between saves of the position when nothing was blocked */
+#define SAVE_EVERY_MS	1000
+/* malformed lines reported one by one, then every REPORT_EVERY-th */
+#define REPORT_FIRST	20
+#define REPORT_EVERY	1000
+
+static volatile sig_atomic_t	 sig_stop, sig_hup, sig_usr1;
+
+/* a host to block, with the event that decided it */
+struct pending {
+	struct addr	 host;
+	char		 sid[12];
+	char		 src[HOSTPORT_STRLEN];
+};
+
+static struct {
+	/* configuration */
+	const char	*logpath;
+	const char	*statepath;
+	const char	*allowfile;
+	int		 dry, once, fromstart;
+	int64_t		 expire;		/* seconds, 0: never */
+	struct fw_conf	 fwc;
+	uint16_t	 ports[FW_PORTS_MAX];
+	char		 portlist[FW_PORTS_MAX * 6];
+
+	/* running */
+	struct fw	*fw;
+	struct policy	*pol;
+	struct state	 st;
+	struct tail	*tail;
+	struct evout	 out;
+	struct pending	*pend;
+	size_t		 npend;
+	int		 dirty;			/* state changed, not saved */
+	uint64_t	 lines, malformed, unknown, blocks, skips;
+	int		 failed;		/* a commit failed: exit 1 */
+} g;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: detengo [-dInSv] [-a cidr] [-A file] [-c chain] [-p ports]\n"
+"               [-s statefile] [-t count/seconds] [-T triggers] [-w file]\n"
+"               [-W seconds] [-x duration] [--once] [--from-start]\n"
+"               logfile | -\n"
+"       detengo [-n] [-c chain] [-p ports] [-s statefile]\n"
+"               --list | --unblock host | --flush\n");
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		sig_hup = 1;
+	else if (sig == SIGUSR1)
+		sig_usr1 = 1;
+	else
+		sig_stop = 1;
+}
+
+static int64_t
+now_sec(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* --- reporting --- */
+
+static void
+report_start(struct ev_buf *b, const char *name)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	event_begin(b, (int64_t)ts.tv_sec, (uint32_t)(ts.tv_nsec / 1000),
+	    name);
+}
+
+static void
+report(struct ev_buf *b)
+{
+	if (evout_event(&g.out, b) == -1 && !sig_stop) {
+		log_warnx("report output closed by its reader; stopping");
+		sig_stop = 1;
+	}
+}
+
+static void
+fmt_time(int64_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+	time_t		 tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+report_block(const struct pending *p, int64_t until)
+{
+	struct ev_buf	 b;
+	char		 host[ADDR_STRLEN], ut[32];
+
+	addr_fmt(&p->host, host, sizeof(host));
+	report_start(&b, "block");
+	if (p->sid[0])
+		event_adds(&b, "sid", p->sid);
+	if (p->src[0])
+		event_adds(&b, "src", p->src);
+	event_adds(&b, "host", host);
+	event_adds(&b, "chain", g.fwc.chain ? g.fwc.chain : "FORWARD");
+	event_adds(&b, "ports", g.portlist);
+	if (until) {
+		fmt_time(until, ut, sizeof(ut));
+		event_adds(&b, "until", ut);
+	}
+	report(&b);
+}
+
+static void
+report_unblock(const struct addr *a, const char *why)
+{
+	struct ev_buf	 b;
+	char		 host[ADDR_STRLEN];
+
+	addr_fmt(a, host, sizeof(host));
+	report_start(&b, "unblock");
+	event_adds(&b, "host", host);
+	event_adds(&b, "reason", why);
+	report(&b);
+}
+
+static void
+report_skip(const char *sid, const char *src, const struct addr *a,
+    const char *why)
+{
+	struct ev_buf	 b;
+	char		 host[ADDR_STRLEN];
+
+	addr_fmt(a, host, sizeof(host));
+	report_start(&b, "skip");
+	event_adds(&b, "sid", sid);
+	event_adds(&b, "src", src);
+	event_adds(&b, "host", host);
+	event_adds(&b, "reason", why);
+	report(&b);
+	g.skips++;
+}
+
+/* --- state --- */
+
+static void
+save_state(void)
+{
+	if (g.statepath == NULL || !g.dirty)
+		return;
+	if (g.tail != NULL && strcmp(g.logpath, "-") != 0) {
+		tail_getpos(g.tail, &g.st.pos);
+		g.st.havepos = 1;
+	}
+	if (state_save(g.statepath, &g.st) == -1)
+		log_warn("%s: cannot save the state", g.statepath);
+	else
+		g.dirty = 0;
+}
+
+/* --- acting --- */
+
+static int
+pending_has(const struct addr *a)
+{
+	size_t	 i;
+
+	for (i = 0; i < g.npend; i++)
+		if (addr_eq(&g.pend[i].host, a))
+			return 1;
+	return 0;
+}
+
+/*
+ * Block every pending host in one commit per family, then report: a
+ * block is reported only once its rules are in the table.
+ */
+static void
+commit_pending(void)
+{
+	struct addr	*hosts;
+	size_t		 i;
+	int64_t		 now = now_sec(), until;
+
+	if (g.npend == 0)
+		return;
+	if ((hosts = calloc(g.npend, sizeof(*hosts))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < g.npend; i++)
+		hosts[i] = g.pend[i].host;
+	if (fw_add(g.fw, hosts, g.npend) == -1) {
+		/* fw_add re-read the table and tried once more already */
+		log_warnx("blocking %zu hosts failed; trying again with the "
+		    "next event", g.npend);
+		g.failed = 1;
+		free(hosts);
+		return;
+	}
+	free(hosts);
+	until = g.expire ? now + g.expire : 0;
+	for (i = 0; i < g.npend; i++) {
+		if (state_add(&g.st, &g.pend[i].host, now, until) == -1)
+			log_warn("state: cannot record a block");
+		report_block(&g.pend[i], until);
+		g.blocks++;
+	}
+	g.npend = 0;
+	g.dirty = 1;
+	g.failed = 0;
+	save_state();
+}
+
+/* one line of the log */
+static void
+on_line(void *ctx, const char *p, size_t len, int overlong)
+{
+	struct ev_rec	 rec;
+	struct addr	 src;
+	const char	*why = NULL, *v = NULL, *sid;
+	size_t		 vlen = 0;
+	int		 r;
+	enum policy_verdict verdict;
+
+	(void)ctx;
+	g.lines++;
+	g.dirty = 1;
+	if (overlong) {
+		r = -1;
+		why = "line over the limit";
+	} else
+		r = event_parse(p, len, &rec, &why);
+	if (r == EV_UNKNOWN) {
+		g.unknown++;
+		return;
+	}
+	if (r == 0) {
+		/* only the source of a well-formed event names a host */
+		if (!policy_trigger(rec.name))
+			return;
+		v = event_get(&rec, "src", &vlen);
+		if (v == NULL || addr_parse_hostport(v, vlen, &src, NULL) == -1) {
+			r = -1;
+			why = "src is not an address and port";
+		}
+	}
+	if (r == -1) {
+		g.malformed++;
+		if (g.malformed <= REPORT_FIRST ||
+		    g.malformed % REPORT_EVERY == 0)
+			log_warnx("%s: line %llu read: skipped, malformed: %s "
+			    "(%llu so far)", g.logpath,
+			    (unsigned long long)g.lines, why,
+			    (unsigned long long)g.malformed);
+		return;
+	}
+	/* a host about to be blocked: its block is reported first */
+	if (pending_has(&src))
+		commit_pending();
+	verdict = policy_decide(g.pol, rec.name, &src, rec.sec,
+	    state_find(&g.st, &src) != NULL || pending_has(&src));
+	sid = event_get(&rec, "sid", NULL);
+	switch (verdict) {
+	case POLICY_IGNORE:
+		return;
+	case POLICY_BLOCK:
+		if (g.npend == FW_BATCH_MAX)
+			commit_pending();
+		if (g.npend == FW_BATCH_MAX)
+			return;		/* the firewall refuses: counted */
+		g.pend[g.npend].host = src;
+		snprintf(g.pend[g.npend].sid, sizeof(g.pend[0].sid), "%.8s",
+		    sid);
+		snprintf(g.pend[g.npend].src, sizeof(g.pend[0].src), "%.*s",
+		    (int)vlen, v);
+		g.npend++;
+		return;
+	default:
+		report_skip(sid, v, &src, policy_reason(verdict));
+		return;
+	}
+}
+
+/* lift the blocks whose time is over; returns when the next one ends */
+static int64_t
+expire(void)
+{
+	int64_t		 now = now_sec(), next = 0;
+	size_t		 i;
+	struct addr	 a;
+
+	for (i = 0; i < g.st.nblocks; ) {
+		struct state_block *b = &g.st.blocks[i];
+
+		if (b->until == 0 || b->until > now) {
+			if (b->until != 0 && (next == 0 || b->until < next))
+				next = b->until;
+			i++;
+			continue;
+		}
+		a = b->host;
+		if (fw_del(g.fw, &a, 1) == -1) {
+			log_warnx("cannot lift an expired block; trying "
+			    "again later");
+			i++;
+			continue;
+		}
+		state_del(&g.st, &a);	/* moves another block into i */
+		report_unblock(&a, "expired");
+		g.dirty = 1;
+	}
+	return next;
+}
+
+/* --- the table and the state agree --- */
+
+struct seen {
+	struct fw_set	 set;
+	size_t		 extra;
+};
+
+static void
+seen_cb(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes)
+{
+	struct seen	*s = ctx;
+
+	(void)pkts;
+	(void)bytes;
+	fw_set_put(&s->set, a);
+}
+
+/*
+ * One pass over the chain: blocks of the state missing from the table
+ * (a firewall reload) are put back in one commit; hosts found in the
+ * table are blocked already, whoever added them.
+ */
+static void
+reconcile(int startup)
+{
+	struct seen	 s;
+	struct addr	*miss;
+	size_t		 i, nmiss = 0;
+	int64_t		 now = now_sec();
+
+	if (fw_set_init(&s.set, g.st.nblocks) == -1)
+		fatal("fw_set_init");
+	if (fw_list(g.fw, seen_cb, &s) == -1) {
+		log_warnx("cannot read the firewall table");
+		fw_set_free(&s.set);
+		return;
+	}
+	if ((miss = calloc(g.st.nblocks + 1, sizeof(*miss))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < g.st.nblocks; i++)
+		if (fw_set_get(&s.set, &g.st.blocks[i].host) == NULL &&
+		    (g.st.blocks[i].until == 0 || g.st.blocks[i].until > now))
+			miss[nmiss++] = g.st.blocks[i].host;
+	if (nmiss > 0) {
+		if (fw_add(g.fw, miss, nmiss) == -1)
+			log_warnx("cannot restore %zu blocks", nmiss);
+		else
+			log_info("restored the rules of %zu blocked hosts "
+			    "missing from the table", nmiss);
+	}
+	if (startup) {
+		for (i = 0; i < s.set.n; i++) {
+			const struct fw_host *h = &s.set.v[i];
+
+			if (h->addr.family == 0 ||
+			    state_find(&g.st, &h->addr) != NULL)
+				continue;
+			state_add(&g.st, &h->addr, now,
+			    g.expire ? now + g.expire : 0);
+			g.dirty = 1;
+		}
+	}
+	free(miss);
+	fw_set_free(&s.set);
+}
+
+/* --- start-up --- */
+
+/* the machine's own addresses are never blocked */
+static void
+allow_own(void)
+{
+	struct ifaddrs	*ifa, *i;
+	struct cidr	 c;
+
+	if (getifaddrs(&ifa) == -1) {
+		log_warn("getifaddrs");
+		return;
+	}
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL)
+			continue;
+		memset(&c, 0, sizeof(c));
+		if (i->ifa_addr->sa_family == AF_INET) {
+			c.addr.family = AF_INET;
+			memcpy(c.addr.a, &((struct sockaddr_in *)(void *)
+			    i->ifa_addr)->sin_addr, 4);
+			c.plen = 32;
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			c.addr.family = AF_INET6;
+			memcpy(c.addr.a, &((struct sockaddr_in6 *)(void *)
+			    i->ifa_addr)->sin6_addr, 16);
+			c.plen = 128;
+		} else
+			continue;
+		policy_allow(g.pol, &c, 1);
+	}
+	freeifaddrs(ifa);
+}
+
+/* "30", "30s", "15m", "12h", "7d" */
+static int64_t
+parse_duration(const char *s)
+{
+	char		*end;
+	unsigned long long v;
+	int64_t		 mul = 1;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		mul = 60;
+		break;
+	case 'h':
+		mul = 3600;
+		break;
+	case 'd':
+		mul = 86400;
+		break;
+	default:
+		return -1;
+	}
+	if (v == 0 || v > 3650ULL * 86400 / (unsigned long long)mul)
+		return -1;
+	return (int64_t)v * mul;
+}
+
+static int
+parse_ports(const char *s)
+{
+	char		 buf[256], *tok, *save = NULL, *end;
+	long		 v;
+	int		 n = 0;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		errno = 0;
+		v = strtol(tok, &end, 10);
+		if (*tok == '\0' || *end != '\0' || errno || v < 1 ||
+		    v > 65535 || n == FW_PORTS_MAX)
+			return -1;
+		g.ports[n++] = (uint16_t)v;
+	}
+	return n;
+}
+
+/* Debian 12's iptables is iptables-nft: say where our rules are */
+static void
+say_legacy(void)
+{
+	char	 buf[PATH_MAX];
+
+	if (realpath("/usr/sbin/iptables", buf) != NULL &&
+	    strstr(buf, "nft") != NULL)
+		log_info("iptables here is iptables-nft: detengo's rules are "
+		    "in the legacy tables; see them with "
+		    "'iptables-legacy -L %s -nv'",
+		    g.fwc.chain ? g.fwc.chain : "FORWARD");
+}
+
+static struct fw *
+open_fw(void)
+{
+	char		 err[512];
+	struct fw	*fw;
+
+	if ((fw = fw_open(&g.fwc, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "detengo: %s\n", err);
+		exit(EX_FIREWALL);
+	}
+	return fw;
+}
+
+/* one detengo per state file: the lock, or exit 3 naming its holder */
+static void
+lock_state(void)
+{
+	char	 dir[PATH_MAX], *slash;
+	long	 pid;
+
+	if (strcmp(g.statepath, STATE_DEFAULT) == 0) {
+		snprintf(dir, sizeof(dir), "%s", g.statepath);
+		if ((slash = strrchr(dir, '/')) != NULL)
+			*slash = '\0';
+		if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+			fprintf(stderr, "detengo: %s: %s (name another state "
+			    "file with -s)\n", dir, strerror(errno));
+			exit(EX_RUNTIME);
+		}
+	}
+	if (state_lock(g.statepath) == -1) {
+		if (errno == EWOULDBLOCK) {
+			pid = state_lock_holder(g.statepath);
+			fprintf(stderr, "detengo: %s is in use by another "
+			    "detengo (PID %ld)\n", g.statepath, pid);
+			exit(EX_RUNNING);
+		}
+		fprintf(stderr, "detengo: %s.lock: %s\n", g.statepath,
+		    strerror(errno));
+		exit(EX_RUNTIME);
+	}
+}
+
+static void
+load_state(void)
+{
+	char	 err[512];
+
+	if (state_load(g.statepath, &g.st, err, sizeof(err)) == -1) {
+		fprintf(stderr, "detengo: %s\n", err);
+		exit(EX_RUNTIME);
+	}
+}
+
+/* --- the commands --- */
+
+static void
+list_cb(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes)
+{
+	char			 h[ADDR_STRLEN], ut[32] = "never";
+	const struct state_block *b;
+
+	(void)ctx;
+	addr_fmt(a, h, sizeof(h));
+	if ((b = state_find(&g.st, a)) != NULL && b->until != 0)
+		fmt_time(b->until, ut, sizeof(ut));
+	printf("%-40s %12llu %14llu  %s\n", h, (unsigned long long)pkts,
+	    (unsigned long long)bytes, ut);
+}
+
+static int
+cmd_list(void)
+{
+	if (g.statepath != NULL)
+		load_state();
+	printf("%-40s %12s %14s  %s\n", "host", "packets", "bytes",
+	    "until");
+	if (fw_list(g.fw, list_cb, NULL) == -1)
+		return EX_RUNTIME;
+	return EX_OK;
+}
+
+static int
+cmd_unblock(const char *host)
+{
+	struct addr	 a;
+	int		 n;
+
+	if (addr_parse(host, &a) == -1) {
+		fprintf(stderr, "detengo: --unblock: not an address: %s\n",
+		    host);
+		return EX_USAGE;
+	}
+	if (g.statepath != NULL) {
+		lock_state();
+		load_state();
+	}
+	if ((n = fw_del(g.fw, &a, 1)) == -1)
+		return EX_RUNTIME;
+	if (g.statepath != NULL && state_del(&g.st, &a) == 0 &&
+	    state_save(g.statepath, &g.st) == -1)
+		log_warn("%s", g.statepath);
+	if (n == 0) {
+		fprintf(stderr, "detengo: %s is not blocked\n", host);
+		return EX_RUNTIME;
+	}
+	report_unblock(&a, "manual");
+	return EX_OK;
+}
+
+static int
+cmd_flush(void)
+{
+	int	 n;
+
+	if (g.statepath != NULL) {
+		lock_state();
+		load_state();
+	}
+	if ((n = fw_flush(g.fw)) == -1)
+		return EX_RUNTIME;
+	if (g.statepath != NULL) {
+		g.st.nblocks = 0;
+		state_free(&g.st);
+		memset(&g.st, 0, sizeof(g.st));
+		load_state();
+		while (g.st.nblocks > 0)
+			state_del(&g.st, &g.st.blocks[0].host);
+		if (state_save(g.statepath, &g.st) == -1)
+			log_warn("%s", g.statepath);
+	}
+	printf("removed the rules of %d hosts\n", n);
+	return EX_OK;
+}
+
+static void
+stats(void)
+{
+	log_info("lines=%llu malformed=%llu unknown=%llu blocks=%llu "
+	    "skips=%llu blocked_now=%zu",
+	    (unsigned long long)g.lines, (unsigned long long)g.malformed,
+	    (unsigned long long)g.unknown, (unsigned long long)g.blocks,
+	    (unsigned long long)g.skips, g.st.nblocks);
+}
+
+/* --- following the log --- */
+
+static int
+follow(void)
+{
+	struct logpos	 pos;
+	int64_t		 nextexp, lastcheck = now_sec();
+	struct timespec	 lastsave, ts;
+	const char	*shadow;
+	int		 n, timeout;
+
+	say_legacy();
+	if ((shadow = fw_shadowed(g.fw)) != NULL)
+		log_warnx("an earlier rule accepts port-25 traffic, so "
+		    "appended rules would never match: %s (use --insert or "
+		    "-c CHAIN)", shadow);
+	reconcile(1);
+	nextexp = expire();
+	g.tail = tail_open(g.logpath, g.st.havepos ? &g.st.pos : NULL,
+	    g.fromstart);
+	if (g.tail == NULL) {
+		log_warn("%s", g.logpath);
+		return EX_RUNTIME;
+	}
+	if (g.statepath != NULL && strcmp(g.logpath, "-") != 0) {
+		tail_getpos(g.tail, &pos);
+		if (!g.st.havepos || memcmp(&pos, &g.st.pos, sizeof(pos)))
+			g.dirty = 1;
+	}
+	save_state();
+	clock_gettime(CLOCK_MONOTONIC, &lastsave);
+	while (!sig_stop) {
+		if (sig_hup) {
+			char	 err[512];
+
+			sig_hup = 0;
+			policy_allow_reset(g.pol);
+			if (g.allowfile != NULL && policy_allow_file(g.pol,
+			    g.allowfile, err, sizeof(err)) == -1)
+				log_warnx("%s; the allow file is ignored "
+				    "until fixed", err);
+			else
+				log_info("allow list read again");
+		}
+		if (sig_usr1 || now_sec() - lastcheck >= CHECK_EVERY) {
+			sig_usr1 = 0;
+			reconcile(0);
+			lastcheck = now_sec();
+			stats();
+		}
+		timeout = g.once ? 0 : 1000;
+		if (nextexp && (nextexp - now_sec()) * 1000 < timeout)
+			timeout = nextexp <= now_sec() ? 0 :
+			    (int)(nextexp - now_sec()) * 1000;
+		if (g.npend > 0)
+			timeout = 0;
+		n = tail_next(g.tail, timeout, on_line, NULL);
+		if (n == -1 && errno != EINTR) {
+			log_warn("%s", g.logpath);
+			commit_pending();
+			save_state();
+			return EX_RUNTIME;
+		}
+		/* the lines that arrived together go into one commit */
+		commit_pending();
+		if (g.expire)
+			nextexp = expire();
+		if (g.out.backlen > 0)
+			evout_flush(&g.out);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if ((ts.tv_sec - lastsave.tv_sec) * 1000 +
+		    (ts.tv_nsec - lastsave.tv_nsec) / 1000000 >= SAVE_EVERY_MS) {
+			save_state();
+			lastsave = ts;
+		}
+		if (n == TAIL_EOF || (g.once && n == 0 && g.npend == 0))
+			break;
+	}
+	commit_pending();
+	save_state();
+	return g.failed ? EX_RUNTIME : EX_OK;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { O_ONCE = 256, O_FROMSTART, O_LIST, O_UNBLOCK, O_FLUSH,
+	    O_VERSION };
+	static const struct option longopts[] = {
+		{ "allow",	required_argument, NULL, 'a' },
+		{ "allow-file",	required_argument, NULL, 'A' },
+		{ "chain",	required_argument, NULL, 'c' },
+		{ "debug",	no_argument,	   NULL, 'd' },
+		{ "help",	no_argument,	   NULL, 'h' },
+		{ "insert",	no_argument,	   NULL, 'I' },
+		{ "dry-run",	no_argument,	   NULL, 'n' },
+		{ "ports",	required_argument, NULL, 'p' },
+		{ "state",	required_argument, NULL, 's' },
+		{ "syslog",	no_argument,	   NULL, 'S' },
+		{ "threshold",	required_argument, NULL, 't' },
+		{ "trigger",	required_argument, NULL, 'T' },
+		{ "verbose",	no_argument,	   NULL, 'v' },
+		{ "output",	required_argument, NULL, 'w' },
+		{ "lock-wait",	required_argument, NULL, 'W' },
+		{ "expire",	required_argument, NULL, 'x' },
+		{ "once",	no_argument,	   NULL, O_ONCE },
+		{ "from-start",	no_argument,	   NULL, O_FROMSTART },
+		{ "list",	no_argument,	   NULL, O_LIST },
+		{ "unblock",	required_argument, NULL, O_UNBLOCK },
+		{ "flush",	no_argument,	   NULL, O_FLUSH },
+		{ "version",	no_argument,	   NULL, O_VERSION },
+		{ NULL,		0,		   NULL, 0 }
+	};
+	struct policy_conf pc = { 1, 1, 0 };
+	struct sigaction sa;
+	struct cidr	*allow = NULL;
+	size_t		 nallow = 0;
+	const char	*wfile = NULL, *unblock = NULL, *triggers = "mail";
+	char		 err[512], *end;
+	int		 ch, cmd = 0, debug = 0, usesyslog = 0, nports = 1, i, r;
+	long		 v;
+
+	g.ports[0] = 25;
+	while ((ch = getopt_long(argc, argv, "a:A:c:dhInp:s:St:T:vw:W:x:",
+	    longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			if ((allow = reallocarray(allow, nallow + 1,
+			    sizeof(*allow))) == NULL)
+				fatal("reallocarray");
+			if (cidr_parse(optarg, &allow[nallow]) == -1) {
+				fprintf(stderr, "detengo: -a takes an address "
+				    "or prefix: %s\n", optarg);
+				return EX_USAGE;
+			}
+			nallow++;
+			break;
+		case 'A':
+			g.allowfile = optarg;
+			break;
+		case 'c':
+			g.fwc.chain = optarg;
+			break;
+		case 'd':
+		case 'v':
+			debug = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		case 'I':
+			g.fwc.insert = 1;
+			break;
+		case 'n':
+			g.dry = 1;
+			break;
+		case 'p':
+			if ((nports = parse_ports(optarg)) <= 0) {
+				fprintf(stderr, "detengo: -p takes up to %d "
+				    "ports from 1 to 65535, separated by "
+				    "commas: %s\n", FW_PORTS_MAX, optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 's':
+			g.statepath = optarg;
+			break;
+		case 'S':
+			usesyslog = 1;
+			break;
+		case 't':
+			if (policy_parse_threshold(optarg, &pc.count,
+			    &pc.window) == -1) {
+				fprintf(stderr, "detengo: -t takes COUNT/SECONDS"
+				    " with COUNT from 1 to %d: %s\n",
+				    POLICY_COUNT_MAX, optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'T':
+			triggers = optarg;
+			break;
+		case 'w':
+			wfile = optarg;
+			break;
+		case 'W':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || errno || v < 1 ||
+			    v > 3600) {
+				fprintf(stderr, "detengo: -W takes seconds from "
+				    "1 to 3600: %s\n", optarg);
+				return EX_USAGE;
+			}
+			g.fwc.lockwait = (int)v;
+			break;
+		case 'x':
+			if ((g.expire = parse_duration(optarg)) == -1) {
+				fprintf(stderr, "detengo: -x takes a duration "
+				    "such as 3600, 30m, 12h or 7d: %s\n",
+				    optarg);
+				return EX_USAGE;
+			}
+			break;
+		case O_ONCE:
+			g.once = 1;
+			break;
+		case O_FROMSTART:
+			g.fromstart = 1;
+			break;
+		case O_LIST:
+		case O_FLUSH:
+			cmd = ch;
+			break;
+		case O_UNBLOCK:
+			cmd = ch;
+			unblock = optarg;
+			break;
+		case O_VERSION:
+			printf("detengo %s\n", VERSION);
+			return EX_OK;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (policy_parse_triggers(triggers, &pc.triggers) == -1) {
+		fprintf(stderr, "detengo: -T takes a list of connect, helo, "
+		    "auth, starttls, mail, rcpt, message: %s\n", triggers);
+		return EX_USAGE;
+	}
+	if ((cmd == 0 && argc != 1) || (cmd != 0 && argc != 0)) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	log_init("detengo", !usesyslog);
+	log_setverbose(debug);
+	g.fwc.ports = g.ports;
+	g.fwc.nports = nports;
+	g.fwc.dry = g.dry;
+	for (i = 0, r = 0; i < nports; i++)
+		r += snprintf(g.portlist + r, sizeof(g.portlist) - (size_t)r,
+		    "%s%u", i ? "," : "", g.ports[i]);
+	/* without -s a dry run keeps no state: it must change nothing */
+	if (g.statepath == NULL && !g.dry)
+		g.statepath = STATE_DEFAULT;
+	if (evout_open(&g.out, wfile, 0) == -1) {
+		fprintf(stderr, "detengo: %s: %s\n", wfile, evout_why(errno));
+		return EX_RUNTIME;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (cmd == O_LIST || cmd == O_UNBLOCK || cmd == O_FLUSH) {
+		g.fw = open_fw();
+		r = cmd == O_LIST ? cmd_list() : cmd == O_UNBLOCK ?
+		    cmd_unblock(unblock) : cmd_flush();
+		fw_close(g.fw);
+		evout_close(&g.out);
+		return r;
+	}
+
+	g.logpath = argv[0];
+	if ((g.pol = policy_new(&pc)) == NULL)
+		fatal("policy_new");
+	for (i = 0; (size_t)i < nallow; i++)
+		policy_allow(g.pol, &allow[i], 1);
+	free(allow);
+	allow_own();
+	if (g.allowfile != NULL && policy_allow_file(g.pol, g.allowfile, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "detengo: %s\n", err);
+		return EX_USAGE;
+	}
+	if ((g.pend = calloc(FW_BATCH_MAX, sizeof(*g.pend))) == NULL)
+		fatal("calloc");
+	if (g.statepath != NULL) {
+		lock_state();
+		load_state();
+	}
+	g.fw = open_fw();
+	r = follow();
+	stats();
+	if (g.tail != NULL)
+		tail_close(g.tail);
+	fw_close(g.fw);
+	policy_free(g.pol);
+	state_free(&g.st);
+	evout_close(&g.out);
+	free(g.pend);
+	return r;
+}

@@ -1,0 +1,185 @@
+/* a set of hosts keyed by address, seeded against chosen collisions; insertion order kept */
+#include <sys/types.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "fw.h"
+
+/* the set never indexes more slots than this (4 bytes each: 256 MB) */
+#define FW_SET_IDX_MAX	((size_t)1 << 26)
+
+/* a copy with only the bytes of its family kept, so keys compare with memcmp */
+int
+fw_addr_norm(const struct addr *in, struct addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (in->family == AF_INET)
+		memcpy(out->a, in->a, 4);
+	else if (in->family == AF_INET6)
+		memcpy(out->a, in->a, 16);
+	else
+		return -1;
+	out->family = in->family;
+	return 0;
+}
+
+/* splitmix64's finalizer with a random seed: the addresses come from the wire */
+static uint64_t
+set_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static size_t
+set_hash(const struct fw_set *s, const struct addr *k)
+{
+	uint64_t	 w0, w1, h;
+
+	memcpy(&w0, k->a, 8);
+	memcpy(&w1, k->a + 8, 8);
+	h = set_mix(s->seed ^ (uint64_t)k->family);
+	h = set_mix(h ^ w0);
+	h = set_mix(h ^ w1);
+	return (size_t)h & (s->nidx - 1);
+}
+
+int
+fw_set_init(struct fw_set *s, size_t hint)
+{
+	memset(s, 0, sizeof(*s));
+	s->nidx = 64;
+	while (s->nidx < 2 * hint && s->nidx < FW_SET_IDX_MAX)
+		s->nidx <<= 1;
+	if ((s->idx = calloc(s->nidx, sizeof(*s->idx))) == NULL)
+		return -1;
+	if (getrandom(&s->seed, sizeof(s->seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(s->seed))
+		s->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	return 0;
+}
+
+void
+fw_set_free(struct fw_set *s)
+{
+	free(s->v);
+	free(s->idx);
+	memset(s, 0, sizeof(*s));
+}
+
+static struct fw_host *
+set_find(const struct fw_set *s, const struct addr *k)
+{
+	size_t		 i;
+	struct fw_host	*h;
+
+	for (i = set_hash(s, k); s->idx[i] != 0; i = (i + 1) & (s->nidx - 1)) {
+		h = &s->v[s->idx[i] - 1];
+		if (memcmp(&h->addr, k, sizeof(*k)) == 0)
+			return h;
+	}
+	return NULL;
+}
+
+struct fw_host *
+fw_set_get(const struct fw_set *s, const struct addr *a)
+{
+	struct addr	 k;
+
+	if (s->idx == NULL || fw_addr_norm(a, &k) == -1)
+		return NULL;
+	return set_find(s, &k);
+}
+
+/* drop the deleted slots and index again into nidx slots */
+static int
+set_rebuild(struct fw_set *s, size_t nidx)
+{
+	uint32_t	*idx;
+	size_t		 i, j, n;
+
+	if ((idx = calloc(nidx, sizeof(*idx))) == NULL)
+		return -1;
+	free(s->idx);
+	s->idx = idx;
+	s->nidx = nidx;
+	for (i = n = 0; i < s->n; i++) {
+		if (s->v[i].addr.family == 0)
+			continue;
+		s->v[n] = s->v[i];
+		for (j = set_hash(s, &s->v[n].addr); idx[j] != 0;
+		    j = (j + 1) & (nidx - 1))
+			;
+		idx[j] = (uint32_t)(n + 1);
+		n++;
+	}
+	s->n = s->live = n;
+	return 0;
+}
+
+struct fw_host *
+fw_set_put(struct fw_set *s, const struct addr *a)
+{
+	struct addr	 k;
+	struct fw_host	*h, *v;
+	size_t		 i, cap, nidx;
+
+	if (s->idx == NULL || fw_addr_norm(a, &k) == -1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if ((h = set_find(s, &k)) != NULL)
+		return h;
+	/* keep the index at most half full, counting deleted slots */
+	if (2 * (s->n + 1) > s->nidx) {
+		nidx = s->nidx;
+		if (2 * (s->live + 1) > nidx / 2)
+			nidx <<= 1;
+		if (nidx > FW_SET_IDX_MAX) {
+			errno = ENOSPC;
+			return NULL;
+		}
+		if (set_rebuild(s, nidx) == -1)
+			return NULL;
+	}
+	if (s->n == s->cap) {
+		cap = s->cap ? 2 * s->cap : 64;
+		if ((v = reallocarray(s->v, cap, sizeof(*v))) == NULL)
+			return NULL;
+		s->v = v;
+		s->cap = cap;
+	}
+	h = &s->v[s->n];
+	memset(h, 0, sizeof(*h));
+	h->addr = k;
+	for (i = set_hash(s, &k); s->idx[i] != 0; i = (i + 1) & (s->nidx - 1))
+		;
+	s->idx[i] = (uint32_t)(++s->n);
+	s->live++;
+	return h;
+}
+
+/* the slot stays in the index as a tombstone until the next rebuild */
+int
+fw_set_del(struct fw_set *s, const struct addr *a)
+{
+	struct fw_host	*h;
+
+	if ((h = fw_set_get(s, a)) == NULL)
+		return -1;
+	memset(&h->addr, 0, sizeof(h->addr));
+	s->live--;
+	return 0;
+}
+

@@ -1,0 +1,57 @@
+/* follow the event log like tail -F (libinotifytools), or read standard input */
+#ifndef TAIL_H
+#define TAIL_H
+
+#include <stddef.h>
+
+#include "state.h"
+
+/* tail_next() on standard input after its end */
+#define TAIL_EOF	(-2)
+
+struct tail;
+
+/*
+ * Open PATH, or standard input for "-" (no position, no inotify).  The
+ * start, from the first rule that applies:
+ *  (a) resume names the file PATH names (dev, ino) and the sumlen bytes
+ *      before resume->off still give resume->sum: start at off;
+ *  (b) same file, but shorter than off or the check fails: it was truncated
+ *      while we were away.  If PATH.1 holds the same bytes before off (the
+ *      copy copytruncate made), read PATH.1 from off first; then PATH from 0;
+ *  (c) another file: if PATH.1 is the file of resume (logrotate's rename)
+ *      and the check holds, read PATH.1 from off first; then PATH from 0;
+ *  (d) no resume: PATH from 0 if fromstart, else from its end (from the
+ *      start of its last line if that line has no newline yet);
+ * a file that does not exist yet is waited for and read from 0.
+ * One tail at a time per process (libinotifytools keeps global state).
+ * NULL with errno on error: EBUSY (another tail is open), ENOENT (no such
+ * directory), ENOMEM, or what inotify reported.
+ */
+struct tail	*tail_open(const char *, const struct logpos *, int);
+
+/*
+ * Wait up to timeout_ms (0: not at all, -1: for ever) for complete lines,
+ * and call line(ctx, p, len, overlong) for each, in order: p holds the
+ * line without its newline; a line longer than EVENT_LINE_MAX is passed
+ * as its first EVENT_LINE_MAX + 1 bytes with overlong set.  p is valid
+ * only during the call; tail_getpos() there already counts the line.
+ * Bytes are passed as they are (NULs included).  A last line
+ * without its newline is held back (on standard input it is passed at the
+ * end).  Returns the number of lines passed, 0 on timeout or when a
+ * signal interrupted the wait, -1 on error (errno), TAIL_EOF once standard
+ * input has ended.  One call reads at most TAIL_READS_MAX buffers: after
+ * tail_fd() polls readable, call tail_next(t, 0, ...) until it returns 0.
+ */
+int		 tail_next(struct tail *, int,
+		    void (*)(void *, const char *, size_t, int), void *);
+
+/* the position just after the last line passed (all zero on stdin) */
+void		 tail_getpos(const struct tail *, struct logpos *);
+
+/* a descriptor that polls readable when tail_next() has work, or -1 */
+int		 tail_fd(const struct tail *);
+
+void		 tail_close(struct tail *);
+
+#endif /* TAIL_H */
