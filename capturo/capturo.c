@@ -278,7 +278,7 @@ num(const char *s, long min, long max, const char *what)
  * and spamlogd do; any failure is fatal, and root must be gone.
  */
 static void
-drop_privs(const char *user)
+drop_privs(const char *user, int logfd)
 {
 	struct passwd	*pw;
 
@@ -286,6 +286,9 @@ drop_privs(const char *user)
 		fatalx("-Z %s: no such user", user);
 	if (pw->pw_uid == 0)
 		fatalx("-Z %s: refusing to run as uid 0", user);
+	/* the log stays the user's to reopen after a rotation (SIGHUP) */
+	if (logfd > 2 && fchown(logfd, pw->pw_uid, (gid_t)-1) == -1)
+		log_warn("-Z %s: cannot give the event log to the user", user);
 	if (setgroups(1, &pw->pw_gid) == -1 ||
 	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
@@ -424,7 +427,7 @@ main(int argc, char *argv[])
 	}
 	/* then drop */
 	if (user != NULL)
-		drop_privs(user);
+		drop_privs(user, out.fd);
 	conf.ports = ports;
 	conf.nports = nports;
 	if ((ft = flow_new(&conf, emit_line, NULL)) == NULL)

@@ -689,8 +689,8 @@ follow(void)
 	say_legacy();
 	if ((shadow = fw_shadowed(g.fw)) != NULL)
 		log_warnx("an earlier rule accepts port-25 traffic, so "
-		    "appended rules would never match: %s (use --insert or "
-		    "-c CHAIN)", shadow);
+		    "appended rules would never match: %s (use --insert, "
+		    "or move that rule below detengo's)", shadow);
 	reconcile(1);
 	nextexp = expire();
 	g.tail = tail_open(g.logpath, g.st.havepos ? &g.st.pos : NULL,

@@ -493,8 +493,8 @@ xt_lock(const struct ifw *st, char *msg, size_t msglen)
 	    0600)) == -1) {
 		if (errno == EACCES || errno == EPERM)
 			snprintf(msg, msglen, "xtables lock %s: %s: run as "
-			    "root, or with CAP_NET_ADMIN and access to "
-			    "it", st->lockpath, strerror(errno));
+			    "root, or with CAP_NET_ADMIN and CAP_NET_RAW and "
+			    "access to it", st->lockpath, strerror(errno));
 		else
 			snprintf(msg, msglen, "xtables lock %s: %s",
 			    st->lockpath, strerror(errno));
@@ -1126,7 +1126,8 @@ ifw_open(const struct fw_conf *conf, char *err, size_t errlen)
 			if (e == EPERM || e == EACCES)
 				snprintf(msg, sizeof(msg), "%s filter table: "
 				    "permission denied: run as root or with "
-				    "CAP_NET_ADMIN", fams[fi].name);
+				    "CAP_NET_ADMIN and CAP_NET_RAW (libiptc "
+				    "opens a raw socket)", fams[fi].name);
 			else if (e == ENOENT || e == ENOPROTOOPT ||
 			    e == EAFNOSUPPORT || e == EINVAL)
 				snprintf(msg, sizeof(msg), "%s filter table "

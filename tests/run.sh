@@ -18,16 +18,20 @@ run() {
 	"$@" >"$log" 2>&1
 	rc=$?
 	nf=0
-	while IFS= read -r l; do
-		case $l in
-		"not ok"*) fail=$((fail + 1)) nf=$((nf + 1))
-			echo "not ok - $name: ${l#not ok }" ;;
-		"ok"*)	pass=$((pass + 1))
-			echo "ok - $name: ${l#ok }" ;;
-		"skip"*) skip=$((skip + 1))
-			echo "skip - $name: ${l#skip }" ;;
+	# "ok 12 - what", "ok - what" and "ok what" all print as "ok - NAME: what"
+	tab=$(printf '\t')
+	sed -n 's/^\(not ok\|ok\|skip\)[ 0-9]*\(- \)\{0,1\}\(.*\)$/\1\t\3/p' \
+	    "$log" >"$log.ok"
+	while IFS="$tab" read -r verdict what; do
+		what=${what#"$name: "}
+		case $verdict in
+		"not ok") fail=$((fail + 1)) nf=$((nf + 1)) ;;
+		ok)	pass=$((pass + 1)) ;;
+		skip)	skip=$((skip + 1)) ;;
 		esac
-	done <"$log"
+		echo "$verdict - $name: $what"
+	done <"$log.ok"
+	rm -f "$log.ok"
 	if [ $rc -ne 0 ] || [ $nf -ne 0 ]; then
 		[ $nf -eq 0 ] && { fail=$((fail + 1));
 		    echo "not ok - $name: exited with status $rc"; }
