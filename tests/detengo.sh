@@ -1,0 +1,293 @@
+#!/bin/sh
+# detengo as a whole program: decisions on hostile logs, restarts, rotation.
+# Without root everything runs with --dry-run; as root a private network
+# namespace adds the real tables: rules byte for byte as iptables-legacy -A
+# makes them, kill -9 and restart while events keep coming, chains, --flush.
+cd "$(dirname "$0")/.." || exit 1
+D=${DETENGO:-./obj-san/bin/detengo}
+T=$(mktemp -d) || exit 1
+NS=""
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+export XTABLES_LOCKFILE="$T/xtables.lock"
+
+ok() { echo "ok - $*"; }
+nok() { echo "not ok - $*"; }
+check() {	# check WHAT COMMAND...
+	what=$1
+	shift
+	if "$@"; then ok "$what"; else nok "$what"; fi
+}
+
+# ev NAME HOST [KEYS]: a well-formed event line from HOST
+n=0
+ev() {
+	n=$((n + 1))
+	case $2 in
+	*:*) src="[$2]:4$(printf %04d $((n % 10000)))" dst="[2001:db8:2::25]:25" ;;
+	*) src="$2:4$(printf %04d $((n % 10000)))" dst="203.0.113.25:25" ;;
+	esac
+	case $1 in
+	mail) own="from=w@example.org" ;;
+	rcpt) own="to=v@example.net" ;;
+	connect) own="" ;;
+	message) own="size=10 rcpts=1" ;;
+	esac
+	printf '2026-03-03T16:45:%02d.%06dZ %s sid=%08x src=%s dst=%s%s\n' \
+	    $((n % 60)) "$n" "$1" "$n" "$src" "$dst" "${own:+ $own}"
+}
+
+count() { grep -c "$1" "$2"; }
+
+# --- decisions, no firewall ---
+
+# a log that tries every trick: only the one real mail event blocks
+{
+	ev mail 198.51.100.10
+	echo 'mail from:<x@y> 192.0.2.66'
+	echo '2026-03-03T16:45:44.880222Z mail sid=1 src=192.0.2.67:25 dst=203.0.113.25:25 from=a evil=1'
+	echo '2026-03-03T16:45:44.880222Z mail sid=1 dst=203.0.113.25:25 src=192.0.2.68:25 from=a'
+	echo '2026-03-03T16:45:44.880222Z mail sid=1 src=192.0.2.69:25 src=192.0.2.70:25 dst=203.0.113.25:25 from=a'
+	echo '2026-03-03T16:45:44.880222Z mail sid=1 src="192.0.2.71:25 dst=1" dst=203.0.113.25:25 from=a'
+	echo '2026-03-03T16:45:44.880222Z mail sid=1 src=example.org:25 dst=203.0.113.25:25 from=a'
+	printf '2026-03-03T16:45:44.880222Z mail sid=1 src=192.0.2.72:25 dst=203.0.113.25:25 from="\\q"\n'
+	printf '2026-03-03T16:45:44.880222Z mail sid=1 src=192.0.2.73:25 dst=203.0.113.25:25 from="unterminated\n'
+	printf '2026-03-03T16:45:44.880222Z mail sid=1 src=192.0.2.74:25 dst=203.0.113.25:25 from=a\r\n'
+	echo '2026-13-03T16:45:44.880222Z mail sid=1 src=192.0.2.75:25 dst=203.0.113.25:25 from=a'
+	echo '2026-03-03T16:45:44.880222Z message sid=1 src=192.0.2.76:25 dst=203.0.113.25:25 subject="x src=192.0.2.77:25" size=1 rcpts=1'
+	echo '2026-03-03T16:45:44.880222Z block host=192.0.2.78'
+	echo '2026-03-03T16:45:44.880222Z future sid=1 src=192.0.2.79:25'
+	head -c 9000 /dev/zero | tr '\0' 'A'; echo
+	printf '\000\001\033[2J\n'
+	ev mail 127.0.0.1
+	ev mail 224.0.0.1
+	ev mail 198.51.100.25
+} >"$T/hostile.log"
+$D -n --once --from-start -a 198.51.100.25 "$T/hostile.log" \
+    >"$T/out" 2>"$T/err"
+check "detengo: a hostile log exits 0" [ $? -eq 0 ]
+check "detengo: a hostile log blocks only the real sender" \
+    [ "$(grep ' block ' "$T/out" | sed 's/.* host=\([^ ]*\).*/\1/')" = \
+    198.51.100.10 ]
+check "detengo: malformed lines counted (12), the unknown event apart" \
+    grep -q 'malformed=12 unknown=1 ' "$T/err"
+check "detengo: malformed lines named by their line number" \
+    grep -q 'line 3 read: skipped, malformed: unknown key' "$T/err"
+check "detengo: loopback, multicast and -a hosts skipped as allowed" \
+    [ "$(count 'reason=allowed' "$T/out")" -eq 3 ]
+check "detengo: every report line is a well-formed event" \
+    sh -c "! grep -v '^20[0-9-]*T[0-9:.]*Z \(block\|skip\|unblock\) ' '$T/out'"
+
+# thresholds and triggers
+: >"$T/t.log"
+for i in 1 2; do ev mail 198.51.100.11 >>"$T/t.log"; done
+ev rcpt 198.51.100.12 >>"$T/t.log"
+ev connect 198.51.100.13 >>"$T/t.log"
+ev mail 198.51.100.11 >>"$T/t.log"
+$D -n --once --from-start -t 3/60 -T mail,connect "$T/t.log" >"$T/out" \
+    2>/dev/null
+check "detengo: -t 3/60 blocks at the third mail" \
+    [ "$(grep -c ' block .*host=198.51.100.11 ' "$T/out")" -eq 1 ] && \
+    [ "$(grep -c 'host=198.51.100.11 reason=threshold' "$T/out")" -eq 2 ]
+$D -n --once --from-start -T mail,connect "$T/t.log" >"$T/out2" 2>/dev/null
+check "detengo: -T connect triggers on connect" \
+    grep -q ' block .*host=198.51.100.13 ' "$T/out2"
+check "detengo: rcpt is not a trigger there" \
+    sh -c "! grep -q 198.51.100.12 '$T/out'"
+
+# the allow file, and a bad one stops detengo with its line number
+printf '# mail server\n198.51.100.11\n2001:db8:1::/48 # v6 LAN\n' >"$T/allow"
+ev mail 2001:db8:1::10 >>"$T/t.log"
+$D -n --once --from-start -A "$T/allow" "$T/t.log" >"$T/out" 2>/dev/null
+check "detengo: allow file: host and v6 prefix never blocked" \
+    [ "$(grep -c ' block ' "$T/out")" -eq 0 ] && \
+    [ "$(grep -c ' reason=allowed' "$T/out")" -eq 4 ]
+printf '198.51.100.11\nnot-an-address\n' >"$T/allow2"
+$D -n --once -A "$T/allow2" "$T/t.log" >/dev/null 2>"$T/err"
+check "detengo: a bad allow file: exit 2, its line named" \
+    [ $? -eq 2 ] && grep -q 'allow2:2:' "$T/err"
+
+# restart: what was written while detengo was down is acted on, once
+: >"$T/r.log"
+ev mail 198.51.100.20 >>"$T/r.log"
+$D -n --once --from-start -s "$T/state" "$T/r.log" >"$T/out1" 2>/dev/null
+ev mail 198.51.100.21 >>"$T/r.log"
+ev mail 198.51.100.20 >>"$T/r.log"
+$D -n --once -s "$T/state" "$T/r.log" >"$T/out2" 2>/dev/null
+check "detengo: restart acts on the events written while down" \
+    grep -q ' block .*host=198.51.100.21 ' "$T/out2"
+check "detengo: restart acts on nothing twice" \
+    [ "$(cat "$T/out1" "$T/out2" | grep -c ' block ')" -eq 2 ] && \
+    grep -q 'host=198.51.100.20 reason=already' "$T/out2"
+$D -n --once -s "$T/state" "$T/r.log" >"$T/out3" 2>/dev/null
+check "detengo: a third start reads nothing again" [ ! -s "$T/out3" ]
+$D -n -s "$T/state" "$T/r.log" >/dev/null 2>&1 &
+p=$!
+pids="$pids $p"
+sleep 0.5
+$D -n --once -s "$T/state" "$T/r.log" >/dev/null 2>"$T/err"
+check "detengo: one instance per state file (exit 3, PID named)" \
+    [ $? -eq 3 ] && grep -q "PID $p" "$T/err"
+kill "$p"
+wait "$p"
+check "detengo: SIGTERM ends it cleanly" [ $? -eq 0 ]
+: >"$T/new.log"
+printf 'not a state file\n' >"$T/badstate"
+$D -n --once -s "$T/badstate" "$T/new.log" >/dev/null 2>"$T/err"
+check "detengo: a corrupt state file is refused, line named" \
+    [ $? -eq 1 ] && grep -q 'badstate:1' "$T/err"
+
+# following: a line appended is acted on at once; rotation loses nothing
+: >"$T/f.log"
+$D -n -s "$T/fstate" -w "$T/fout" "$T/f.log" 2>/dev/null &
+p=$!
+pids="$pids $p"
+sleep 0.3
+ev mail 198.51.100.30 >>"$T/f.log"
+i=0
+while [ $i -lt 50 ] && ! grep -q 198.51.100.30 "$T/fout" 2>/dev/null; do
+	sleep 0.02
+	i=$((i + 1))
+done
+check "detengo: an appended line is acted on within a second" \
+    grep -q ' block .*host=198.51.100.30 ' "$T/fout"
+printf '%s' "$(ev mail 198.51.100.31)" >>"$T/f.log"
+sleep 0.2
+check "detengo: a partial line waits for its newline" \
+    sh -c "! grep -q 198.51.100.31 '$T/fout'"
+# seen HOST: wait until detengo reported HOST
+seen() {
+	i=0
+	while [ $i -lt 100 ] && ! grep -q "$1 " "$T/fout"; do
+		sleep 0.02
+		i=$((i + 1))
+	done
+}
+echo >>"$T/f.log"
+seen 198.51.100.31
+# rename and create, a line still written to the old file
+mv "$T/f.log" "$T/f.log.1"
+ev mail 198.51.100.32 >>"$T/f.log.1"
+ev mail 198.51.100.33 >"$T/f.log"
+seen 198.51.100.33
+# copytruncate
+cp "$T/f.log" "$T/f.log.1"
+: >"$T/f.log"
+ev mail 198.51.100.34 >>"$T/f.log"
+seen 198.51.100.34
+# delete and recreate
+rm "$T/f.log"
+ev mail 198.51.100.35 >"$T/f.log"
+seen 198.51.100.35
+kill "$p"
+wait "$p"
+for h in 31 32 33 34 35; do
+	check "detengo: rotation: 198.51.100.$h blocked once" \
+	    [ "$(grep -c " block .*host=198.51.100.$h " "$T/fout")" -eq 1 ]
+done
+
+# --- the real tables, in a private namespace ---
+if [ "$(id -u)" -ne 0 ]; then
+	echo "skip - detengo: the firewall tests need root (network namespaces, iptables)"
+	exit 0
+fi
+NS=cddet-$$
+ip netns add "$NS" || { nok "detengo: cannot make a namespace"; exit 1; }
+inns() { ip netns exec "$NS" "$@"; }
+
+: >"$T/e.log"
+ev mail 198.51.100.40 >>"$T/e.log"
+ev mail 2001:db8:1::40 >>"$T/e.log"
+inns $D --once --from-start -s "$T/estate" -p 25,587 "$T/e.log" \
+    >/dev/null 2>&1
+inns iptables-legacy-save -t filter | grep '^-A' >"$T/ours4"
+inns ip6tables-legacy-save -t filter | grep '^-A' >"$T/ours6"
+inns $D -s "$T/estate" --flush >/dev/null 2>&1
+for p in 25 587; do
+	inns iptables-legacy -A FORWARD -s 198.51.100.40/32 -p tcp --dport $p \
+	    -j LOG --log-prefix "detengo: "
+	inns iptables-legacy -A FORWARD -s 198.51.100.40/32 -p tcp --dport $p \
+	    -j DROP
+	inns ip6tables-legacy -A FORWARD -s 2001:db8:1::40/128 -p tcp \
+	    --dport $p -j LOG --log-prefix "detengo: "
+	inns ip6tables-legacy -A FORWARD -s 2001:db8:1::40/128 -p tcp \
+	    --dport $p -j DROP
+done
+inns iptables-legacy-save -t filter | grep '^-A' >"$T/theirs4"
+inns ip6tables-legacy-save -t filter | grep '^-A' >"$T/theirs6"
+check "detengo: IPv4 rules byte for byte as iptables-legacy -A" \
+    cmp -s "$T/ours4" "$T/theirs4"
+check "detengo: IPv6 rules byte for byte as ip6tables-legacy -A" \
+    cmp -s "$T/ours6" "$T/theirs6"
+inns iptables-legacy -F FORWARD
+inns ip6tables-legacy -F FORWARD
+
+# an administrator's rule survives --flush; ours are gone
+inns iptables-legacy -A FORWARD -s 192.0.2.9/32 -p tcp --dport 25 -j ACCEPT
+rm -f "$T/estate"
+inns $D --once --from-start -s "$T/estate" -c DETENGO "$T/e.log" \
+    >/dev/null 2>&1
+check "detengo: -c CHAIN: one jump from FORWARD, rules in the chain" \
+    [ "$(inns iptables-legacy -S FORWARD | grep -c 'tcp --dport 25 -j DETENGO')" \
+    -eq 1 ] && [ "$(inns iptables-legacy -S DETENGO | grep -c 198.51.100.40)" \
+    -eq 2 ]
+inns $D -s "$T/estate" -c DETENGO --flush >/dev/null 2>&1
+check "detengo: --flush removes only detengo's rules" \
+    [ "$(inns iptables-legacy -S FORWARD | grep -c '^-A')" -eq 1 ] && \
+    inns iptables-legacy -S FORWARD | grep -q '192.0.2.9/32.*ACCEPT'
+inns iptables-legacy -F FORWARD
+
+# a firewall reload removes our rules: detengo puts them back
+rm -f "$T/estate"
+ip netns exec "$NS" $D -s "$T/estate" --from-start "$T/e.log" >/dev/null 2>&1 &
+p=$!
+pids="$pids $p"
+sleep 0.5
+inns iptables-legacy -F FORWARD
+kill -USR1 $p
+sleep 0.5
+check "detengo: rules lost to a reload are restored (SIGUSR1)" \
+    [ "$(inns iptables-legacy -S FORWARD | grep -c 198.51.100.40)" -eq 2 ]
+kill $p
+wait $p
+
+# kill -9 at random points while events keep coming, restarted as cron
+# would: every host blocked exactly once
+inns iptables-legacy -F FORWARD
+inns ip6tables-legacy -F FORWARD
+rm -f "$T/estate"
+: >"$T/k.log"
+(
+	i=0
+	while [ $i -lt 200 ]; do
+		ev mail "198.51.$((101 + i / 250)).$((i % 250 + 1))" >>"$T/k.log"
+		i=$((i + 1))
+		[ $((i % 10)) -eq 0 ] && sleep 0.02
+	done
+) &
+w=$!
+pids="$pids $w"
+kills=0
+while kill -0 $w 2>/dev/null || [ $kills -eq 0 ]; do
+	ip netns exec "$NS" $D -s "$T/estate" --from-start "$T/k.log" \
+	    >>"$T/kout" 2>/dev/null &
+	p=$!
+	sleep 0.0$(( $(od -An -N1 -tu1 /dev/urandom) % 9 + 1 ))
+	kill -9 $p 2>/dev/null
+	wait $p 2>/dev/null
+	kills=$((kills + 1))
+done
+inns $D -s "$T/estate" --once "$T/k.log" >>"$T/kout" 2>/dev/null
+inns iptables-legacy -S FORWARD >"$T/krules"
+check "detengo: kill -9 $kills times: 200 hosts, each blocked (400 rules)" \
+    [ "$(grep -c '^-A FORWARD' "$T/krules")" -eq 400 ]
+check "detengo: kill -9: no rule doubled" \
+    [ "$(grep '^-A' "$T/krules" | sort | uniq -d | wc -l)" -eq 0 ]
+check "detengo: kill -9: every host in the state" \
+    [ "$(grep -c '^block ' "$T/estate")" -eq 200 ]
+exit 0
