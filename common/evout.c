@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bounds.h"
@@ -13,7 +14,8 @@
 #include "log.h"
 
 /*
- * Open the log the way p0f opens its own: append only, never through
+ * Open the log the way p0f opens its own: append only (read only to
+ * look at its last byte), never through
  * a symbolic link, a regular file only, created 0640, one writer at a
  * time (an exclusive flock).  -1 with errno; evout_why() says it.
  */
@@ -22,11 +24,12 @@ open_log(const char *path)
 {
 	struct stat	 st;
 	int		 fd;
+	char		 c;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
+	fd = open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC |
 	    O_NONBLOCK);
 	if (fd == -1 && errno == ENOENT)
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL |
+		fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd == -1) {
 		if (errno == ELOOP)
@@ -44,7 +47,17 @@ open_log(const char *path)
 		return -1;
 	}
 	/* O_NONBLOCK only kept a FIFO from hanging the open */
-	fcntl(fd, F_SETFL, O_WRONLY | O_APPEND);
+	fcntl(fd, F_SETFL, O_APPEND);
+	/*
+	 * A writer killed in the middle of a line left it without its
+	 * newline: end it, so that it stays one malformed line and the
+	 * next event is not glued to it.
+	 */
+	if (st.st_size > 0 && pread(fd, &c, 1, st.st_size - 1) == 1 &&
+	    c != '\n' && write(fd, "\n", 1) != 1) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -166,13 +179,35 @@ evout_flush(struct evout *o)
  * replaced) waits in a bounded backlog and is tried again with the
  * next one.  Returns -1 only when a pipe's reader has gone.
  */
+/*
+ * The log removed or replaced under us (not by a rotation that sent
+ * SIGHUP): writes would go to a file nobody reads.  Looked at no more
+ * than once a second.
+ */
+static void
+check_path(struct evout *o)
+{
+	struct timespec	 now;
+	struct stat	 fst, pst;
+
+	if (o->path == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec == o->checked)
+		return;
+	o->checked = now.tv_sec;
+	if (o->fd == -1 || fstat(o->fd, &fst) == -1 || fst.st_nlink == 0 ||
+	    lstat(o->path, &pst) == -1 || pst.st_ino != fst.st_ino ||
+	    pst.st_dev != fst.st_dev)
+		evout_reopen(o);
+}
+
 int
 evout_line(struct evout *o, const char *line, size_t len)
 {
 	if (o->closed)
 		return -1;
-	if (o->fd == -1)
-		evout_reopen(o);
+	check_path(o);
 	if ((o->backlen == 0 || evout_flush(o) == 0) &&
 	    write_line(o, line, len) == 0)
 		return 0;

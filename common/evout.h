@@ -17,6 +17,7 @@ struct evout {
 	uint64_t	 lost;		/* lines dropped: the backlog was full */
 	int		 warned;
 	int		 closed;	/* the reader of a pipe went away */
+	long		 checked;	/* second of the last look at the path */
 };
 
 int	 evout_open(struct evout *, const char *, int);

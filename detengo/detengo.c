@@ -729,8 +729,9 @@ follow(void)
 		if (nextexp && (nextexp - now_sec()) * 1000 < timeout)
 			timeout = nextexp <= now_sec() ? 0 :
 			    (int)(nextexp - now_sec()) * 1000;
+		/* blocks still owed: at once, or after a second if one failed */
 		if (g.npend > 0)
-			timeout = 0;
+			timeout = g.failed ? 1000 : 0;
 		n = tail_next(g.tail, timeout, on_line, NULL);
 		if (n == -1 && errno != EINTR) {
 			log_warn("%s", g.logpath);
