@@ -204,6 +204,18 @@ dec_b(const uint8_t *s, size_t n, uint8_t *d)
 }
 
 /*
+ * Base64 for the SMTP parser as well (AUTH, RFC 4954 4): the same
+ * strict decoder, into d of dsz bytes.  Returns the length or -1.
+ */
+long
+mime_b64(const uint8_t *s, size_t n, uint8_t *d, size_t dsz)
+{
+	if (n / 4 * 3 + 3 > dsz)
+		return -1;
+	return dec_b(s, n, d);
+}
+
+/*
  * "Q" encoding (RFC 2047 4.2): "_" is 0x20, "=HH" one byte (lower-case
  * hex accepted too), other printable ASCII as is.  The caller already
  * checked that s holds no space, "?" or control byte.  Returns the

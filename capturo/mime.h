@@ -36,4 +36,6 @@ size_t	mime_subject(const uint8_t *val, size_t vlen, char *out,
 size_t	mime_msgid(const uint8_t *val, size_t vlen, char *out,
 	    size_t outsz, int *cut);
 
+long	mime_b64(const uint8_t *, size_t, uint8_t *, size_t);
+
 #endif /* MIME_H */

@@ -656,53 +656,6 @@ parse_path(const uint8_t *p, const uint8_t *end, const uint8_t **a,
 	*alen = (size_t)(q - p);
 }
 
-static int
-b64val(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* strict base64 (RFC 4648 4) into out; -1 if malformed or too long */
-static int
-b64dec(const uint8_t *p, size_t len, uint8_t *out, size_t outsz,
-    size_t *olen)
-{
-	size_t		 i, o = 0;
-	uint32_t	 acc = 0;
-	int		 bits = 0, v, pad = 0;
-
-	for (i = 0; i < len; i++) {
-		if (p[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad || (v = b64val(p[i])) < 0)
-			return -1;
-		acc = acc << 6 | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o == outsz)
-				return -1;
-			out[o++] = (uint8_t)(acc >> bits);
-		}
-	}
-	if (pad > 2)
-		return -1;
-	*olen = o;
-	return 0;
-}
-
 static void
 auth_setuser(struct smtp *s, const uint8_t *u, size_t n)
 {
@@ -734,11 +687,13 @@ auth_line(struct smtp *s, const uint8_t *p, size_t len)
 {
 	uint8_t		 buf[SMTP_LINE_MAX];
 	size_t		 n = 0, i, j;
+	long		 r;
 
 	if (len == 1 && p[0] == '*')		/* cancelled */
 		return;
-	if (b64dec(p, len, buf, sizeof(buf), &n) == -1)
+	if ((r = mime_b64(p, len, buf, sizeof(buf))) == -1)
 		return;
+	n = (size_t)r;
 	switch (s->amech) {
 	case A_PLAIN:
 		for (i = 0; i < n && buf[i] != '\0'; i++)
@@ -884,12 +839,45 @@ cmd_bdat(struct smtp *s, const uint8_t *p, const uint8_t *end)
 		msg_end(s, 0);
 }
 
+/*
+ * "MAIL FROM:" and "RCPT TO:", verbs with a space in them (smtpd's
+ * commands[]); spaces between the two words are tolerated, as real
+ * servers do.  The bytes after the keyword, or NULL.
+ */
+static const uint8_t *
+keyword(const uint8_t *p, const uint8_t *end, const char *verb,
+    const char *kw)
+{
+	const uint8_t	*q;
+
+	if (!isverb(p, (size_t)(end - p), verb))
+		return NULL;
+	q = skipsp(p + strlen(verb), end);
+	if (!ciprefix(q, (size_t)(end - q), kw))
+		return NULL;
+	return q + strlen(kw);
+}
+
+/* the mail or rcpt event of the path in p..end */
+static void
+path_event(struct smtp *s, struct smtp_event *ev, enum smtp_evtype type,
+    const uint8_t *p, const uint8_t *end)
+{
+	const uint8_t	*a;
+	size_t		 alen;
+
+	parse_path(p, end, &a, &alen);
+	ev->type = type;
+	ev->arg = (const char *)a;
+	ev->arglen = alen;
+	emit(s, ev);
+}
+
 /* one command line, its line end removed */
 static void
 command(struct smtp *s, const uint8_t *p, size_t len, int cut)
 {
 	const uint8_t	*end = p + len, *a, *q;
-	size_t		 alen;
 	struct smtp_event ev;
 
 	memset(&ev, 0, sizeof(ev));
@@ -912,30 +900,14 @@ command(struct smtp *s, const uint8_t *p, size_t len, int cut)
 		ev.arglen = (size_t)(q - a);
 		pend_push(s, P_HELO);
 		emit(s, &ev);
-	} else if (ciprefix(p, len, "MAIL FROM:") ||
-	    (ciprefix(p, len, "MAIL ") &&
-	    ciprefix(skipsp(p + 5, end), (size_t)(end - skipsp(p + 5, end)),
-	    "FROM:"))) {
-		q = skipsp(p + 5, end) + 5;
-		parse_path(q, end, &a, &alen);
+	} else if ((q = keyword(p, end, "MAIL", "FROM:")) != NULL) {
 		transaction_reset(s);
-		ev.type = SMTP_EV_MAIL;
-		ev.arg = (const char *)a;
-		ev.arglen = alen;
+		path_event(s, &ev, SMTP_EV_MAIL, q, end);
 		pend_push(s, P_MAIL);
-		emit(s, &ev);
-	} else if (ciprefix(p, len, "RCPT TO:") ||
-	    (ciprefix(p, len, "RCPT ") &&
-	    ciprefix(skipsp(p + 5, end), (size_t)(end - skipsp(p + 5, end)),
-	    "TO:"))) {
-		q = skipsp(p + 5, end) + 3;
-		parse_path(q, end, &a, &alen);
+	} else if ((q = keyword(p, end, "RCPT", "TO:")) != NULL) {
 		s->rcpt_sent++;
-		ev.type = SMTP_EV_RCPT;
-		ev.arg = (const char *)a;
-		ev.arglen = alen;
+		path_event(s, &ev, SMTP_EV_RCPT, q, end);
 		pend_push(s, P_RCPT);
-		emit(s, &ev);
 	} else if (isverb(p, len, "DATA")) {
 		pend_push(s, P_DATA);
 		if (s->server_live)
@@ -1081,7 +1053,7 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 	int		 c;
 	struct smtp_event ev;
 	uint8_t		 prompt[64];
-	size_t		 plen;
+	long		 plen;
 
 	if (!s->banner && s->pcount == 0) {
 		s->banner = 1;		/* the greeting, RFC 5321 4.3.1 */
@@ -1157,9 +1129,10 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 		if (code == 334) {
 			/* LOGIN asks "Username:" in base64 (VXNlcm5hbWU6) */
 			if (s->amech == A_LOGIN) {
-				s->auserask = b64dec(text, tlen, prompt,
-				    sizeof(prompt), &plen) == 0 && plen >= 4 &&
-				    ciprefix(prompt, plen, "USER");
+				plen = mime_b64(text, tlen, prompt,
+				    sizeof(prompt));
+				s->auserask = plen >= 4 &&
+				    ciprefix(prompt, (size_t)plen, "USER");
 			}
 			s->cmode = C_AUTH;
 		} else {
