@@ -684,7 +684,7 @@ follow(void)
 	int64_t		 nextexp, lastcheck = now_sec();
 	struct timespec	 lastsave, ts;
 	const char	*shadow;
-	int		 n, timeout;
+	int		 n = 0, timeout;
 
 	say_legacy();
 	if ((shadow = fw_shadowed(g.fw)) != NULL)
@@ -725,7 +725,8 @@ follow(void)
 			lastcheck = now_sec();
 			stats();
 		}
-		timeout = g.once ? 0 : 1000;
+		/* more may wait: tail_next() reads a bounded amount a call */
+		timeout = g.once || n > 0 ? 0 : 1000;
 		if (nextexp && (nextexp - now_sec()) * 1000 < timeout)
 			timeout = nextexp <= now_sec() ? 0 :
 			    (int)(nextexp - now_sec()) * 1000;
