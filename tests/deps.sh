@@ -26,12 +26,16 @@ need iproute2 have ip
 need swaks have swaks
 need python3-aiosmtpd /usr/bin/python3 -c 'import aiosmtpd'
 need util-linux have flock
+need python3 test -x /usr/bin/python3
 case $mode in
 check)
 	need mandoc have mandoc
 	need logrotate have logrotate
 	need tcpdump have tcpdump
 	need libcap2-bin have capsh
+	need valgrind have valgrind
+	need clang have clang
+	need libclang-rt-14-dev test -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 	;;
 bench)
 	need tcpdump have tcpdump
