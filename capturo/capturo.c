@@ -186,8 +186,7 @@ open_live(const char *ifname, int snaplen, int bufkib)
 	pcap_set_promisc(p, 1);
 	/* an event must never wait for a buffer to fill */
 	pcap_set_immediate_mode(p, 1);
-	if (bufkib > 0)
-		pcap_set_buffer_size(p, bufkib * 1024);
+	pcap_set_buffer_size(p, bufkib * 1024);
 	r = pcap_activate(p);
 	if (r == PCAP_ERROR_NO_SUCH_DEVICE)
 		fatalx("%s: no such interface (capturo -D lists them)",
@@ -312,7 +311,8 @@ main(int argc, char *argv[])
 	const char		*iface = NULL, *rfile = NULL, *user = NULL;
 	const char		*wfile = NULL;
 	char			*expr = NULL, eb[PCAP_ERRBUF_SIZE];
-	int			 ch, nports = 1, snaplen = 262144, bufkib = 0;
+	int			 ch, nports = 1, snaplen = 262144;
+	int			 bufkib = LIVE_BUFFER_KIB;
 	int			 debug = 0, usesyslog = 0, json = 0, i, r;
 	size_t			 elen;
 	time_t			 now;

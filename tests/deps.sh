@@ -55,6 +55,13 @@ if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
 	exit 1
 fi
 echo "deps: installing$missing"
+# packages that ship a service (sshguard, fail2ban) must not start it:
+# it would touch this machine's own firewall
+rcd=/usr/sbin/policy-rc.d
+if [ ! -e $rcd ]; then
+	printf '#!/bin/sh\nexit 101\n' >$rcd && chmod 755 $rcd
+	trap 'rm -f $rcd' EXIT
+fi
 # postfix asks questions on install; it only lends its test programs here
 echo "postfix postfix/main_mailer_type select No configuration" |
     debconf-set-selections 2>/dev/null
