@@ -35,6 +35,7 @@ struct flow {
 	uint8_t		 mac[6];
 	uint8_t		 has_mac;
 	uint8_t		 syn;			/* the client's SYN was seen */
+	uint8_t		 told;			/* an event was written */
 	uint8_t		 fin[2];
 	struct reasm	 r[2];
 	struct smtp	*smtp;
@@ -181,6 +182,7 @@ ev_start(struct flow *f, const char *name)
 static void
 ev_finish(struct flow *f)
 {
+	f->told = 1;
 	f->tab->st.events++;
 	f->tab->out(f->tab->outctx, &f->tab->eb);
 }
@@ -328,8 +330,10 @@ flow_close(struct flowtab *ft, struct flow *f, const char *how)
 
 	reasm_flush(&f->r[S2C], &sc);
 	reasm_flush(&f->r[C2S], &cc);
-	if (f->smtp) {
+	if (f->smtp)
 		smtp_end(f->smtp);
+	/* a connection that said nothing (stray packets of one gone) ends unsaid */
+	if (f->told) {
 		ev_start(f, "close");
 		event_adds(&ft->eb, "how", how);
 		event_addu(&ft->eb, "msgs", smtp_msgs(f->smtp));

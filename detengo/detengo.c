@@ -661,7 +661,7 @@ cmd_flush(void)
 		if (state_save(g.statepath, &g.st) == -1)
 			log_warn("%s", g.statepath);
 	}
-	printf("removed the rules of %d hosts\n", n);
+	printf("removed the rules of %d host%s\n", n, n == 1 ? "" : "s");
 	return EX_OK;
 }
 
@@ -685,8 +685,10 @@ follow(void)
 	struct timespec	 lastsave, ts;
 	const char	*shadow;
 	int		 n = 0, timeout;
+	int		 stdinput = strcmp(g.logpath, "-") == 0;
 
-	say_legacy();
+	if (!g.dry)
+		say_legacy();
 	if ((shadow = fw_shadowed(g.fw)) != NULL)
 		log_warnx("an earlier rule accepts port-25 traffic, so "
 		    "appended rules would never match: %s (use --insert, "
@@ -725,8 +727,12 @@ follow(void)
 			lastcheck = now_sec();
 			stats();
 		}
-		/* more may wait: tail_next() reads a bounded amount a call */
-		timeout = g.once || n > 0 ? 0 : 1000;
+		/*
+		 * More may wait: tail_next() reads a bounded amount a call.
+		 * --once on a file stops at its current end; on standard
+		 * input, at its end of file.
+		 */
+		timeout = (g.once && !stdinput) || n > 0 ? 0 : 1000;
 		if (nextexp && (nextexp - now_sec()) * 1000 < timeout)
 			timeout = nextexp <= now_sec() ? 0 :
 			    (int)(nextexp - now_sec()) * 1000;
@@ -752,7 +758,8 @@ follow(void)
 			save_state();
 			lastsave = ts;
 		}
-		if (n == TAIL_EOF || (g.once && n == 0 && g.npend == 0))
+		if (n == TAIL_EOF ||
+		    (g.once && !stdinput && n == 0 && g.npend == 0))
 			break;
 	}
 	commit_pending();
