@@ -36,6 +36,7 @@ struct flow {
 	uint8_t		 has_mac;
 	uint8_t		 syn;			/* the client's SYN was seen */
 	uint8_t		 told;			/* an event was written */
+	uint8_t		 midstream;		/* began without its SYN */
 	uint8_t		 fin[2];
 	struct reasm	 r[2];
 	struct smtp	*smtp;
@@ -236,42 +237,65 @@ smtp_event(void *ctx, const struct smtp_event *ev)
 	ev_finish(f);
 }
 
+/*
+ * The SMTP parser of a connection, made at its first byte: a flood of
+ * SYNs and silent connections costs only the flow itself.
+ */
+static struct smtp *
+parser(struct flow *f)
+{
+	if (f->smtp != NULL)
+		return f->smtp;
+	if ((f->smtp = smtp_new(&f->tab->smem, smtp_event, f)) == NULL) {
+		f->tab->st.nomem++;
+		return NULL;
+	}
+	if (f->midstream)
+		smtp_midstream(f->smtp);
+	return f->smtp;
+}
+
+static void
+deliver(struct flow *f, enum smtp_dir dir, const uint8_t *p, size_t len)
+{
+	struct smtp	*s;
+
+	if ((s = parser(f)) != NULL)
+		smtp_data(s, dir, p, len);
+}
+
 static void
 deliver_c(void *ctx, const uint8_t *p, size_t len)
 {
-	struct flow	*f = ctx;
-
-	if (f->smtp)
-		smtp_data(f->smtp, SMTP_CLIENT, p, len);
+	deliver(ctx, SMTP_CLIENT, p, len);
 }
 
 static void
 deliver_s(void *ctx, const uint8_t *p, size_t len)
 {
-	struct flow	*f = ctx;
+	deliver(ctx, SMTP_SERVER, p, len);
+}
 
-	if (f->smtp)
-		smtp_data(f->smtp, SMTP_SERVER, p, len);
+static void
+gap(struct flow *f, enum smtp_dir dir, size_t len)
+{
+	struct smtp	*s;
+
+	f->tab->st.gapbytes += len;
+	if ((s = parser(f)) != NULL)
+		smtp_gap(s, dir, len);
 }
 
 static void
 gap_c(void *ctx, size_t len)
 {
-	struct flow	*f = ctx;
-
-	f->tab->st.gapbytes += len;
-	if (f->smtp)
-		smtp_gap(f->smtp, SMTP_CLIENT, len);
+	gap(ctx, SMTP_CLIENT, len);
 }
 
 static void
 gap_s(void *ctx, size_t len)
 {
-	struct flow	*f = ctx;
-
-	f->tab->st.gapbytes += len;
-	if (f->smtp)
-		smtp_gap(f->smtp, SMTP_SERVER, len);
+	gap(ctx, SMTP_SERVER, len);
 }
 
 /* --- the table --- */
@@ -336,7 +360,7 @@ flow_close(struct flowtab *ft, struct flow *f, const char *how)
 	if (f->told) {
 		ev_start(f, "close");
 		event_adds(&ft->eb, "how", how);
-		event_addu(&ft->eb, "msgs", smtp_msgs(f->smtp));
+		event_addu(&ft->eb, "msgs", f->smtp ? smtp_msgs(f->smtp) : 0);
 		ev_finish(f);
 	}
 	for (pp = &ft->bucket[bucket_of(ft, &f->key)]; *pp != NULL;
@@ -370,11 +394,6 @@ flow_create(struct flowtab *ft, const struct flowkey *k)
 	}
 	f->key = *k;
 	f->tab = ft;
-	if ((f->smtp = smtp_new(&ft->smem, smtp_event, f)) == NULL) {
-		free(f);
-		ft->st.nomem++;
-		return NULL;
-	}
 	reasm_init(&f->r[C2S], &ft->rmem);
 	reasm_init(&f->r[S2C], &ft->rmem);
 	f->sid = make_sid(k, ft->nowsec, ft->nowusec);
@@ -457,8 +476,7 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 		mkkey(&k, p, dir == C2S);
 		if ((f = flow_create(ft, &k)) == NULL)
 			return;
-		if (!syn)
-			smtp_midstream(f->smtp);
+		f->midstream = !syn;
 	} else if (dir == C2S && syn && !ack && f->syn &&
 	    p->seq != f->cisn) {
 		/* the port reused by a new connection */
@@ -467,7 +485,8 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 			return;
 	}
 	cb[0].ctx = cb[1].ctx = f;
-	smtp_packet(f->smtp);
+	if (f->smtp != NULL)
+		smtp_packet(f->smtp);
 	f->last = sec * 1000000 + usec;
 	lru_unlink(ft, f);
 	lru_append(ft, f);
