@@ -37,6 +37,7 @@ struct flow {
 	uint8_t		 syn;			/* the client's SYN was seen */
 	uint8_t		 told;			/* an event was written */
 	uint8_t		 midstream;		/* began without its SYN */
+	uint8_t		 peer;			/* a packet of the server seen */
 	uint8_t		 fin[2];
 	struct reasm	 r[2];
 	struct smtp	*smtp;
@@ -252,6 +253,8 @@ parser(struct flow *f)
 	}
 	if (f->midstream)
 		smtp_midstream(f->smtp);
+	if (f->peer)
+		smtp_peer(f->smtp);
 	return f->smtp;
 }
 
@@ -485,6 +488,11 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 			return;
 	}
 	cb[0].ctx = cb[1].ctx = f;
+	if (dir == S2C && !f->peer) {
+		f->peer = 1;
+		if (f->smtp != NULL)
+			smtp_peer(f->smtp);
+	}
 	if (f->smtp != NULL)
 		smtp_packet(f->smtp);
 	f->last = sec * 1000000 + usec;

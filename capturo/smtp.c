@@ -94,6 +94,7 @@ struct smtp {
 	size_t		 hdrlen, hdrend;
 	int		 msgpending;	/* complete, its answer not yet seen */
 	int		 inbdat;	/* a BDAT message has begun */
+	int		 data354;	/* this DATA message was answered 354 */
 
 	/* AUTH */
 	enum amech	 amech;
@@ -267,10 +268,19 @@ static void
 pend_push(struct smtp *s, enum pcmd c)
 {
 	if (s->pcount == SMTP_PIPE_MAX) {
-		/* deeper than any real client: forget the oldest */
-		s->phead = (s->phead + 1) % SMTP_PIPE_MAX;
-		s->pcount--;
+		/*
+		 * Deeper than any real client: the answers can no longer
+		 * be matched to their commands.  Go on without them, as
+		 * for a one-sided capture; forgetting the oldest would
+		 * give a DATA the answer of a NOOP.
+		 */
+		s->blind = 1;
+		s->server_live = 0;
+		s->pcount = 0;
+		return;
 	}
+	if (s->blind)
+		return;
 	s->pend[(s->phead + s->pcount) % SMTP_PIPE_MAX] = (uint8_t)c;
 	s->pcount++;
 }
@@ -458,6 +468,7 @@ static void
 msg_end(struct smtp *s, int dot)
 {
 	s->cmode = C_CMD;
+	s->data354 = 0;
 	s->inbdat = 0;
 	if (s->server_live) {
 		s->msgpending = 1;
@@ -817,14 +828,18 @@ cmd_bdat(struct smtp *s, const uint8_t *p, const uint8_t *end)
 	p = skipsp(p, end);
 	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
 		n = n * 10 + (uint64_t)(*q - '0');
-	if (q == p || q - p > 18 || (q < end && *q != ' '))
+	if (q == p || q - p > 18 || (q < end && *q != ' ')) {
+		pend_push(s, P_OTHER);	/* refused: its 501 is awaited */
 		return;
+	}
 	q = skipsp(q, end);
 	if (q < end) {
 		if (end - q == 4 && ciprefix(q, 4, "LAST"))
 			last = 1;
-		else
+		else {
+			pend_push(s, P_OTHER);
 			return;
+		}
 	}
 	if (!s->inbdat) {
 		msg_begin(s);
@@ -1055,11 +1070,14 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 	uint8_t		 prompt[64];
 	long		 plen;
 
-	if (!s->banner && s->pcount == 0) {
-		s->banner = 1;		/* the greeting, RFC 5321 4.3.1 */
+	/*
+	 * The first answer is the greeting (RFC 5321 4.3.1), even when
+	 * the client spoke first: a server answers commands only after it.
+	 */
+	if (!s->banner) {
+		s->banner = 1;
 		return;
 	}
-	s->banner = 1;
 	if (s->unsynced) {
 		/*
 		 * Mid-stream: a server answers only between commands,
@@ -1079,7 +1097,7 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 	if (!s->server_live || s->blind)
 		return;
 	c = pend_pop(s);
-	if (s->cmode == C_DATA && c != P_DATA) {
+	if (s->cmode == C_DATA && s->data354 && c != P_DATA) {
 		/*
 		 * The server speaks while the client is within a DATA
 		 * message: the end of it was lost in a gap, since a
@@ -1098,10 +1116,11 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 			s->rcpt_ok++;
 		break;
 	case P_DATA:
-		if (code == 354) {
+		if (code == 354 && s->cmode != C_DATA) {
 			msg_begin(s);
 			s->cmode = C_DATA;
 		}
+		s->data354 = code == 354;
 		if (s->paused)
 			resume(s);
 		break;
@@ -1214,6 +1233,17 @@ smtp_data(struct smtp *s, enum smtp_dir dir, const uint8_t *p, size_t len)
 	client_feed(s, p, len);
 }
 
+/*
+ * The server's side of the connection was seen (its SYN-ACK, or any
+ * packet): it will answer, even if the client speaks first.
+ */
+void
+smtp_peer(struct smtp *s)
+{
+	if (!s->blind && !s->unsynced)
+		s->server_live = 1;
+}
+
 /* a new packet begins: bytes of one packet may come in several calls */
 void
 smtp_packet(struct smtp *s)
@@ -1286,6 +1316,9 @@ smtp_midstream(struct smtp *s)
 void
 smtp_end(struct smtp *s)
 {
+	/* an answer that never came: read what was held as a yes */
+	if (s->paused && s->holdlen > 0)
+		resume_assumed(s);
 	if (s->msgpending)
 		emit_message(s, 0);
 	else if (s->cmode == C_DATA || (s->cmode == C_BDAT && s->size > 0)) {

@@ -41,6 +41,7 @@ typedef void	 smtp_emit_fn(void *, const struct smtp_event *);
 struct smtp	*smtp_new(struct smtp_mem *, smtp_emit_fn *, void *);
 void		 smtp_free(struct smtp *);
 void		 smtp_packet(struct smtp *);
+void		 smtp_peer(struct smtp *);
 void		 smtp_data(struct smtp *, enum smtp_dir, const uint8_t *, size_t);
 void		 smtp_gap(struct smtp *, enum smtp_dir, size_t);
 void		 smtp_midstream(struct smtp *);

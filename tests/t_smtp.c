@@ -76,6 +76,10 @@ run(const char **script, size_t step)
 	outlen = 0;
 	out[0] = '\0';
 	s = smtp_new(&mem, collect, NULL);
+	/* a two-sided script: the server's SYN-ACK was seen */
+	for (i = 0; script[i] != NULL; i++)
+		if (script[i][0] == 'S')
+			smtp_peer(s);
 	for (; *script; script++) {
 		smtp_packet(s);
 		p = *script + 2;
@@ -338,7 +342,7 @@ main(void)
 	    "rcpts=1;mail [w2@x];");
 	check("commands before the banner", before_banner,
 	    "helo HELO [pc];mail [w@x];rcpt [a@x];message [early] size=36 "
-	    "rcpts=1;");
+	    "rcpts=1 reply=250;");
 	check("mid-stream inside a body", midstream_body,
 	    "mail [next@x];");
 	check("mid-stream between commands", midstream_cmd,
