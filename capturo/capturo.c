@@ -472,7 +472,8 @@ main(int argc, char *argv[])
 				continue;
 			}
 			if (pfd.revents & (POLLERR | POLLNVAL)) {
-				log_warnx("%s: the capture failed", iface);
+				log_warnx("%s: the capture failed: the "
+				    "interface went down or was removed", iface);
 				r = EX_RUNTIME;
 				break;
 			}

@@ -164,12 +164,12 @@ evout_flush(struct evout *o)
 	}
 	memmove(o->backlog, o->backlog + done, o->backlen - done);
 	o->backlen -= done;
-	if (o->backlen == 0 && o->delayed > 0) {
+	if (o->backlen == 0 && o->odelayed > 0) {
 		log_info("%s writable again: %llu lines were delayed, %llu "
 		    "lost", o->path ? o->path : "stdout",
-		    (unsigned long long)o->delayed,
-		    (unsigned long long)o->lost);
-		o->delayed = o->lost = 0;
+		    (unsigned long long)o->odelayed,
+		    (unsigned long long)o->olost);
+		o->odelayed = o->olost = 0;
 	}
 	return o->backlen == 0 ? 0 : -1;
 }
@@ -180,9 +180,11 @@ evout_flush(struct evout *o)
  * next one.  Returns -1 only when a pipe's reader has gone.
  */
 /*
- * The log removed or replaced under us (not by a rotation that sent
- * SIGHUP): writes would go to a file nobody reads.  Looked at no more
- * than once a second.
+ * The log removed under us: a write would go to a file nobody can
+ * read, so every line first asks (one fstat(2)).  The log replaced
+ * under its name without a SIGHUP (renamed away, a new file or a link
+ * in its place): looked at once a second, since the old file keeps
+ * what is written meanwhile.
  */
 static void
 check_path(struct evout *o)
@@ -192,12 +194,15 @@ check_path(struct evout *o)
 
 	if (o->path == NULL)
 		return;
+	if (o->fd == -1 || fstat(o->fd, &fst) == -1 || fst.st_nlink == 0) {
+		evout_reopen(o);
+		return;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (now.tv_sec == o->checked)
 		return;
 	o->checked = now.tv_sec;
-	if (o->fd == -1 || fstat(o->fd, &fst) == -1 || fst.st_nlink == 0 ||
-	    lstat(o->path, &pst) == -1 || pst.st_ino != fst.st_ino ||
+	if (lstat(o->path, &pst) == -1 || pst.st_ino != fst.st_ino ||
 	    pst.st_dev != fst.st_dev)
 		evout_reopen(o);
 }
@@ -215,15 +220,19 @@ evout_line(struct evout *o, const char *line, size_t len)
 		o->closed = 1;
 		return -1;
 	}
-	if (o->delayed++ == 0)
+	o->delayed++;
+	/* a log that cannot be opened was reported by evout_reopen() */
+	if (o->odelayed++ == 0 && o->fd != -1)
 		log_warn("%s", o->path ? o->path : "stdout");
 	if (o->backlog == NULL &&
 	    (o->backlog = malloc(OUT_BACKLOG_MAX)) == NULL) {
 		o->lost++;
+		o->olost++;
 		return 0;
 	}
 	if (o->backlen + len > OUT_BACKLOG_MAX) {
 		o->lost++;
+		o->olost++;
 		return 0;
 	}
 	memcpy(o->backlog + o->backlen, line, len);

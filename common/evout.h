@@ -15,6 +15,8 @@ struct evout {
 	size_t		 backlen;
 	uint64_t	 delayed;	/* lines that waited in the backlog */
 	uint64_t	 lost;		/* lines dropped: the backlog was full */
+	uint64_t	 odelayed;	/* the same, since the output failed */
+	uint64_t	 olost;
 	int		 warned;
 	int		 closed;	/* the reader of a pipe went away */
 	long		 checked;	/* second of the last look at the path */

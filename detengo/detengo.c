@@ -568,6 +568,7 @@ lock_state(void)
 			exit(EX_RUNNING);
 		}
 		fprintf(stderr, "detengo: %s.lock: %s\n", g.statepath,
+		    errno == ELOOP ? "is a symbolic link, refused" :
 		    strerror(errno));
 		exit(EX_RUNTIME);
 	}

@@ -34,6 +34,7 @@ check)
 	need tcpdump have tcpdump
 	need libcap2-bin have capsh
 	need valgrind have valgrind
+	need tcpreplay have tcpreplay
 	need clang have clang
 	need libclang-rt-14-dev test -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 	;;
