@@ -137,8 +137,65 @@ install: all
 	install -m 644 examples/* $(DESTDIR)$(EXDIR)
 
 clean:
-	rm -rf $(O) $(S) capturo/capturo detengo/detengo bench/floor
+	rm -rf $(O) $(S) obj-fuzz capturo/capturo detengo/detengo bench/floor
 
 .PHONY: all check demo bench deps tests install clean
 
 -include $(shell find $(O) $(S) -name '*.d' 2>/dev/null)
+
+# --- fuzzing: tests/fuzz/, results in docs/security.md ("Fuzzing") ---
+# libFuzzer targets built by clang into obj-fuzz/; the same targets with
+# tests/fuzz/onefile.c as plain programs that replay files, built by $(CC)
+# with the sanitizers into obj-san/tests/fuzz/.  `make fuzz` runs each
+# target FUZZ_SECONDS, `make fuzz-check` 5 s each on the committed corpus,
+# `make fuzz-merge` adds what `make fuzz` found to the committed corpus.
+FUZZ_CC?=	clang
+FUZZ_SECONDS?=	60
+FUZZ_TARGETS=	smtp reasm event state mime decode
+FUZZ_FLAGS=	-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=all
+FZ=		obj-fuzz
+FZ_smtp_SRCS=	capturo/smtp.c capturo/mime.c
+FZ_reasm_SRCS=	capturo/reasm.c
+FZ_event_SRCS=	common/event.c
+FZ_state_SRCS=	detengo/state.c common/addr.c
+FZ_mime_SRCS=	capturo/mime.c
+FZ_decode_SRCS=	capturo/decode.c
+
+$(FZ)/%.o: %.c common/bounds.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=gnu11 $(WARN) -iquote common -iquote capturo \
+	    -iquote detengo -D_GNU_SOURCE $(FUZZ_FLAGS) \
+	    -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+define fuzzer
+$(FZ)/fz_$(1): $(call objs,$(FZ),tests/fuzz/fz_$(1).c $(FZ_$(1)_SRCS))
+	$$(FUZZ_CC) $$(FUZZ_FLAGS) -fsanitize=fuzzer -o $$@ $$^
+$(S)/tests/fuzz/fz_$(1): $(call objs,$(S),tests/fuzz/fz_$(1).c \
+    tests/fuzz/onefile.c $(FZ_$(1)_SRCS))
+	$$(CC) $$(CFLAGS) $$(SANFLAGS) -o $$@ $$^
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzzer,$(t))))
+
+fuzz-build: $(foreach t,$(FUZZ_TARGETS),$(FZ)/fz_$(t))
+
+fuzz-replay: $(foreach t,$(FUZZ_TARGETS),$(S)/tests/fuzz/fz_$(t))
+	@for t in $(FUZZ_TARGETS); do \
+	    ./$(S)/tests/fuzz/fz_$$t tests/fuzz/corpus/$$t || exit 1; \
+	    echo "ok - replay: $$t"; done
+
+fuzz:
+	@sh tests/fuzz/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-check:
+	@sh tests/fuzz/fuzz.sh check 5 $(FUZZ_TARGETS)
+
+fuzz-merge:
+	@sh tests/fuzz/fuzz.sh merge 0 $(FUZZ_TARGETS)
+
+fuzz-clean:
+	rm -rf $(FZ) $(S)/tests/fuzz
+
+.PHONY: fuzz fuzz-build fuzz-check fuzz-merge fuzz-replay fuzz-clean
+
+-include $(shell find $(FZ) -name '*.d' 2>/dev/null)

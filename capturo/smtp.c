@@ -101,6 +101,7 @@ struct smtp {
 	char		 amechname[32];
 	char		*auser;		/* decoded user name */
 	size_t		 auserlen;
+	int		 ausercut;	/* the name was longer than SMTP_NAME_MAX */
 	int		 auserask;	/* the server asked for a user name */
 	int		 alines;	/* lines left, one-sided */
 };
@@ -165,6 +166,7 @@ auth_clear(struct smtp *s)
 		s->auser = NULL;
 	}
 	s->auserlen = 0;
+	s->ausercut = 0;
 	s->auserask = 0;
 	s->amechname[0] = '\0';
 }
@@ -257,6 +259,7 @@ emit_auth(struct smtp *s)
 	if (s->auserlen > 0) {
 		ev.arg = s->auser;
 		ev.arglen = s->auserlen;
+		ev.cut = s->ausercut;
 	}
 	emit(s, &ev);
 	auth_clear(s);
@@ -679,8 +682,10 @@ auth_setuser(struct smtp *s, const uint8_t *u, size_t n)
 		return;
 	if (s->auser == NULL && (s->auser = mem_get(s, SMTP_NAME_MAX)) == NULL)
 		return;
-	if (n > SMTP_NAME_MAX)
+	if (n > SMTP_NAME_MAX) {
 		n = SMTP_NAME_MAX;
+		s->ausercut = 1;
+	}
 	memcpy(s->auser, u, n);
 	s->auserlen = n;
 }
@@ -885,6 +890,11 @@ path_event(struct smtp *s, struct smtp_event *ev, enum smtp_evtype type,
 	ev->type = type;
 	ev->arg = (const char *)a;
 	ev->arglen = alen;
+	/* RFC 5321 4.5.3.1.3: a path is at most 256 octets; keep twice that */
+	if (alen > SMTP_ADDR_MAX) {
+		ev->arglen = SMTP_ADDR_MAX;
+		ev->cut = 1;
+	}
 	emit(s, ev);
 }
 
@@ -913,6 +923,10 @@ command(struct smtp *s, const uint8_t *p, size_t len, int cut)
 			;
 		ev.arg = (const char *)a;
 		ev.arglen = (size_t)(q - a);
+		if (ev.arglen > SMTP_NAME_MAX) {
+			ev.arglen = SMTP_NAME_MAX;
+			ev.cut = 1;
+		}
 		pend_push(s, P_HELO);
 		emit(s, &ev);
 	} else if ((q = keyword(p, end, "MAIL", "FROM:")) != NULL) {

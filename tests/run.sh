@@ -56,5 +56,8 @@ for s in replay.sh corpus.sh hostile.sh tail_rotate.sh detengo.sh faults.sh priv
 	[ -f "tests/$s" ] && run "${s%.sh}" sh "tests/$s"
 done
 
+# the fuzzers, 5 seconds each on the committed corpus
+run "fuzz" sh tests/fuzz/fuzz.sh check 5
+
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]

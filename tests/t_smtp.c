@@ -372,9 +372,19 @@ main(void)
 	script[2] = NULL;
 	r = run(script, 0);
 	n = strlen(r);
-	ok(strncmp(r, "mail [aaaa", 10) == 0 && n > SMTP_LINE_MAX - 20 &&
-	    n < SMTP_LINE_MAX + 20 && strstr(r, "] cut;rcpt [b@x];") != NULL,
-	    "1 MB line: cut, the next command read (%zu)", n);
+	ok(strncmp(r, "mail [aaaa", 10) == 0 && n == SMTP_ADDR_MAX + 23 &&
+	    strstr(r, "a] cut;rcpt [b@x];") != NULL,
+	    "1 MB line: the path cut at SMTP_ADDR_MAX, the next command read");
+	/* a HELO name longer than SMTP_NAME_MAX */
+	memcpy(bigline, "C:EHLO ", 7);
+	memset(bigline + 7, 'h', 300);
+	memcpy(bigline + 307, "\r\n", 3);
+	script[0] = "S:220 mx\r\n";
+	script[1] = bigline;
+	script[2] = NULL;
+	r = run(script, 0);
+	ok(strlen(r) == SMTP_NAME_MAX + 17 && strstr(r, "h] cut;") != NULL,
+	    "a HELO name cut at SMTP_NAME_MAX");
 	ok(mem.used == 0, "memory all given back");
 
 	/* 10,000 recipients */
