@@ -28,3 +28,9 @@ sh "$HERE/capturo.sh" "$CAP"
 echo
 echo "bench: live" >&2
 sh "$HERE/capturo.sh" -l "$CAP"
+echo
+echo "bench: detengo" >&2
+sh "$HERE/detengo.sh"
+echo
+echo "bench: end to end" >&2
+sh "$HERE/e2e.sh"

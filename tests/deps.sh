@@ -46,6 +46,7 @@ bench)
 	need gawk have gawk
 	need fail2ban have fail2ban-client
 	need sshguard have sshguard
+	need python3-pyinotify /usr/bin/python3 -c "import pyinotify"
 	;;
 esac
 
