@@ -966,6 +966,17 @@ command(struct smtp *s, const uint8_t *p, size_t len, int cut)
 		pend_push(s, P_OTHER);
 }
 
+/* after a gap: drop the n bytes up to nl, and nl itself, which ends the skip */
+static void
+skip_line(const uint8_t **p, size_t *len, size_t n, const uint8_t *nl,
+    int *skip)
+{
+	if (nl != NULL)
+		*skip = 0;
+	*p += n + (nl != NULL);
+	*len -= n + (nl != NULL);
+}
+
 /* the client's bytes, read as the server reads them */
 static void
 client_feed(struct smtp *s, const uint8_t *p, size_t len)
@@ -1017,10 +1028,7 @@ client_feed(struct smtp *s, const uint8_t *p, size_t len)
 		nl = memchr(p, '\n', len);
 		n = nl == NULL ? len : (size_t)(nl - p);
 		if (s->cskip) {
-			if (nl != NULL)
-				s->cskip = 0;
-			p += n + (nl != NULL);
-			len -= n + (nl != NULL);
+			skip_line(&p, &len, n, nl, &s->cskip);
 			continue;
 		}
 		/* collect the line; what passes SMTP_LINE_MAX is cut */
@@ -1194,10 +1202,7 @@ server_feed(struct smtp *s, const uint8_t *p, size_t len)
 		nl = memchr(p, '\n', len);
 		n = nl == NULL ? len : (size_t)(nl - p);
 		if (s->sskip) {
-			if (nl != NULL)
-				s->sskip = 0;
-			p += n + (nl != NULL);
-			len -= n + (nl != NULL);
+			skip_line(&p, &len, n, nl, &s->sskip);
 			continue;
 		}
 		take = n < sizeof(s->sline) - s->slinelen ? n :

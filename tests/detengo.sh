@@ -194,51 +194,7 @@ done
 # --- the real tables, in a private namespace ---
 if [ "$(id -u)" -ne 0 ]; then
 	echo "skip - detengo: the firewall tests need root (network namespaces, iptables)"
-	
-# an administrator's iptables -w loop beside detengo: nothing lost on
-# either side (both take the xtables lock)
-inns iptables-legacy -F FORWARD
-inns ip6tables-legacy -F FORWARD
-rm -f "$T/estate"
-: >"$T/c.log"
-ip netns exec "$NS" $D -s "$T/estate" --from-start "$T/c.log" >"$T/cout" \
-    2>"$T/cerr" &
-p=$!
-pids="$pids $p"
-(
-	i=0
-	while [ $i -lt 300 ]; do
-		ip netns exec "$NS" iptables-legacy -w -A FORWARD \
-		    -s 192.0.2.$((i % 250 + 1)) -p udp --dport $((1000 + i)) \
-		    -j ACCEPT
-		[ $((i % 2)) -eq 0 ] && ip netns exec "$NS" iptables-legacy \
-		    -w -D FORWARD -s 192.0.2.$((i % 250 + 1)) -p udp \
-		    --dport $((1000 + i)) -j ACCEPT
-		i=$((i + 1))
-	done
-) &
-a=$!
-i=0
-while [ $i -lt 300 ]; do
-	if [ $i -lt 250 ]; then h=198.51.100.$((i + 1)); else h=203.0.113.$((i - 249)); fi
-	ev mail $h >>"$T/c.log"
-	i=$((i + 1))
-done
-wait $a
-j=0
-while [ $j -lt 300 ] && [ "$(grep -c ' block ' "$T/cout")" -lt 300 ]; do
-	sleep 0.05
-	j=$((j + 1))
-done
-kill $p
-wait $p
-inns iptables-legacy -S FORWARD >"$T/crules"
-nr=$(grep -c 'dport 25 -j' "$T/crules")
-check "detengo beside an iptables -w loop: all 300 hosts blocked ($nr of 600 rules, $(grep -c ' block ' "$T/cout") reported)" \
-    [ "$nr" -eq 600 ]
-check "detengo beside an iptables -w loop: all 150 of the admin's rules kept" \
-    [ "$(grep -c 'udp' "$T/crules")" -eq 150 ]
-exit 0
+	exit 0
 fi
 NS=cddet-$$
 ip netns add "$NS" || { nok "detengo: cannot make a namespace"; exit 1; }
