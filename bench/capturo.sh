@@ -228,7 +228,7 @@ live()
 			_r=1
 			while [ "$_r" -le "$RUNS" ]; do
 				case $l in
-				capturo) live_one $l "capturo -i (2 MB buffer)" \
+				capturo) live_one $l "capturo -i (16 MB default)" \
 				    "$CAPTURO" -i eth0 ;;
 				capturo_B4) live_one $l "capturo -i -B 4096" \
 				    "$CAPTURO" -B 4096 -i eth0 ;;
