@@ -653,10 +653,7 @@ cmd_flush(void)
 	if ((n = fw_flush(g.fw)) == -1)
 		return EX_RUNTIME;
 	if (g.statepath != NULL) {
-		g.st.nblocks = 0;
-		state_free(&g.st);
-		memset(&g.st, 0, sizeof(g.st));
-		load_state();
+		/* the blocks go; the place in the log stays */
 		while (g.st.nblocks > 0)
 			state_del(&g.st, &g.st.blocks[0].host);
 		if (state_save(g.statepath, &g.st) == -1)
