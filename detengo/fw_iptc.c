@@ -21,16 +21,6 @@
 #include "log.h"
 #include "fw.h"
 
-/*
- * With -Icommon, <limits.h> names common/limits.h and hides the C
- * library's, and ip_tables.h needs INT_MIN and INT_MAX.  The compiler's
- * own limits.h #undefs both before it defines them.
- */
-#ifndef INT_MAX
-#define INT_MAX		__INT_MAX__
-#define INT_MIN		(-INT_MAX - 1)
-#endif
-
 #include <libiptc/libiptc.h>
 #include <libiptc/libip6tc.h>
 #include <linux/netfilter/nf_conntrack_common.h>
