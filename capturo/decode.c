@@ -18,16 +18,6 @@
 
 /* LINKTYPE_RAW in a savefile; pcap_datalink() maps it to DLT_RAW */
 #define LINKTYPE_RAW		101
-/* values fixed by the tcpdump.org link-type registry, for older headers */
-#ifndef DLT_IPV4
-#define DLT_IPV4		228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6		229
-#endif
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2		276
-#endif
 
 /* EtherType values (IEEE 802) */
 #define ETYPE_IPV4		0x0800

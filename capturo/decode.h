@@ -2,8 +2,20 @@
 #ifndef DECODE_H
 #define DECODE_H
 
+#include <pcap/dlt.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* link types fixed by the tcpdump.org registry, for older headers */
+#ifndef DLT_IPV4
+#define DLT_IPV4		228
+#endif
+#ifndef DLT_IPV6
+#define DLT_IPV6		229
+#endif
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2		276
+#endif
 
 /*
  * One decoded packet.  The addresses and the family are filled in as

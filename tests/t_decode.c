@@ -13,15 +13,6 @@
 #include "decode.h"
 #include "tap.h"
 
-#ifndef DLT_IPV4
-#define DLT_IPV4	228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6	229
-#endif
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2	276
-#endif
 
 #define PAYLOAD		"EHLO mx.example\r\n"
 #define PAYLOAD_LEN	(sizeof(PAYLOAD) - 1)

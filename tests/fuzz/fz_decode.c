@@ -20,15 +20,6 @@
  * decodes the same way twice.
  */
 
-#ifndef DLT_IPV4
-#define DLT_IPV4	228
-#endif
-#ifndef DLT_IPV6
-#define DLT_IPV6	229
-#endif
-#ifndef DLT_LINUX_SLL2
-#define DLT_LINUX_SLL2	276
-#endif
 #ifndef DLT_LOOP
 #define DLT_LOOP	108
 #endif
