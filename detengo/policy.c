@@ -208,8 +208,8 @@ bad:
 	return -1;
 }
 
-int
-policy_allowed(const struct policy *p, const struct addr *a)
+static int
+allowed(const struct policy *p, const struct addr *a)
 {
 	size_t	 i;
 
@@ -298,7 +298,7 @@ policy_decide(struct policy *p, const char *event, const struct addr *src,
 
 	if ((policy_trigger(event) & p->conf.triggers) == 0)
 		return POLICY_IGNORE;
-	if (policy_allowed(p, src))
+	if (allowed(p, src))
 		return POLICY_ALLOWED;
 	if (blocked)
 		return POLICY_ALREADY;
