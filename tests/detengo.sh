@@ -16,13 +16,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 export XTABLES_LOCKFILE="$T/xtables.lock"
 
-ok() { echo "ok - $*"; }
-nok() { echo "not ok - $*"; }
-check() {	# check WHAT COMMAND...
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else nok "$what"; fi
-}
+. tests/check.sh
 
 # ev NAME HOST [KEYS]: a well-formed event line from HOST
 n=0

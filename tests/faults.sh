@@ -18,7 +18,6 @@ T=$(mktemp -d /tmp/cdflt-$$.XXXXXX) || exit 1
 chmod 755 "$T"
 MNT=""
 pids=""
-fail=0
 
 NS_PREFIX=cdflt-$$
 . "$TOP/tests/netns.sh"
@@ -32,18 +31,8 @@ cleanup() {
 trap cleanup EXIT
 export XTABLES_LOCKFILE="$T/xtables.lock"
 
-ok() { echo "ok - faults: $*"; }
-nok() { echo "not ok - faults: $*"; fail=1; }
-skip() { echo "skip - faults: $*"; }
-note() { echo "# faults: $*"; }
-check() {	# check WHAT COMMAND...
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else nok "$what"; fi
-}
-checkx() {	# checkx WHAT 'SHELL CODE'
-	if eval "$2"; then ok "$1"; else nok "$1"; fi
-}
+CHECK_NAME=faults
+. "$TOP/tests/check.sh"
 for b in "$C" "$D"; do
 	[ -x "$b" ] || { nok "$b missing (make tests)"; exit 1; }
 done

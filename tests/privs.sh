@@ -11,7 +11,6 @@ C=${CAPTURO:-$TOP/obj-san/bin/capturo}
 D=${DETENGO:-$TOP/obj-san/bin/detengo}
 T=$(mktemp -d /tmp/cdflt-$$.XXXXXX) || exit 1
 chmod 755 "$T"
-fail=0
 
 NS_PREFIX=cdflt-$$
 . "$TOP/tests/netns.sh"
@@ -22,17 +21,8 @@ cleanup() {
 trap cleanup EXIT
 export XTABLES_LOCKFILE="$T/xtables.lock"
 
-ok() { echo "ok - privs: $*"; }
-nok() { echo "not ok - privs: $*"; fail=1; }
-skip() { echo "skip - privs: $*"; }
-check() {	# check WHAT COMMAND...
-	what=$1
-	shift
-	if "$@"; then ok "$what"; else nok "$what"; fi
-}
-checkx() {	# checkx WHAT 'SHELL CODE'
-	if eval "$2"; then ok "$1"; else nok "$1"; fi
-}
+CHECK_NAME=privs
+. "$TOP/tests/check.sh"
 for b in "$C" "$D"; do
 	[ -x "$b" ] || { nok "$b missing (make tests)"; exit 1; }
 done
