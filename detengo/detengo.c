@@ -70,6 +70,7 @@ static struct {
 	struct evout	 out;
 	struct pending	*pend;
 	size_t		 npend;
+	struct fw_set	 pendset;		/* the hosts in pend */
 	int		 dirty;			/* state changed, not saved */
 	uint64_t	 lines, malformed, unknown, blocks, skips;
 	int		 failed;		/* a commit failed: exit 1 */
@@ -209,12 +210,7 @@ save_state(void)
 static int
 pending_has(const struct addr *a)
 {
-	size_t	 i;
-
-	for (i = 0; i < g.npend; i++)
-		if (addr_eq(&g.pend[i].host, a))
-			return 1;
-	return 0;
+	return fw_set_get(&g.pendset, a) != NULL;
 }
 
 /*
@@ -251,6 +247,7 @@ commit_pending(void)
 		g.blocks++;
 	}
 	g.npend = 0;
+	fw_set_clear(&g.pendset);
 	g.dirty = 1;
 	g.failed = 0;
 	save_state();
@@ -313,6 +310,15 @@ on_line(void *ctx, const char *p, size_t len, int overlong)
 			commit_pending();
 		if (g.npend == FW_BATCH_MAX)
 			return;		/* the firewall refuses: counted */
+		if (fw_set_put(&g.pendset, &src) == NULL) {
+			/* out of memory: what is pending goes now */
+			commit_pending();
+			if (g.npend != 0 ||
+			    fw_set_put(&g.pendset, &src) == NULL) {
+				log_warn("cannot hold a host to block");
+				return;
+			}
+		}
 		g.pend[g.npend].host = src;
 		snprintf(g.pend[g.npend].sid, sizeof(g.pend[0].sid), "%.8s",
 		    sid);
@@ -964,7 +970,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "detengo: %s\n", err);
 		return EX_USAGE;
 	}
-	if ((g.pend = calloc(FW_BATCH_MAX, sizeof(*g.pend))) == NULL)
+	if ((g.pend = calloc(FW_BATCH_MAX, sizeof(*g.pend))) == NULL ||
+	    fw_set_init(&g.pendset, 256) == -1)
 		fatal("calloc");
 	if (g.statepath != NULL) {
 		lock_state();
@@ -980,5 +987,6 @@ main(int argc, char *argv[])
 	state_free(&g.st);
 	evout_close(&g.out);
 	free(g.pend);
+	fw_set_free(&g.pendset);
 	return r;
 }

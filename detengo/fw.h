@@ -78,6 +78,7 @@ struct fw_set {
 
 int		 fw_set_init(struct fw_set *, size_t);
 void		 fw_set_free(struct fw_set *);
+void		 fw_set_clear(struct fw_set *);
 struct fw_host	*fw_set_get(const struct fw_set *, const struct addr *);
 struct fw_host	*fw_set_put(struct fw_set *, const struct addr *);
 int		 fw_set_del(struct fw_set *, const struct addr *);

@@ -593,9 +593,12 @@ txn_failed(struct txn *t, const char *op, const char *chain)
 	return -1;
 }
 
-/* one pass over our chain: which host has which of our rules */
+/*
+ * One pass over our chain: which host has which of our rules.  With
+ * known, only the hosts already in the set are looked at.
+ */
 static int
-scan_hosts(struct txn *t, struct fw_set *set, int counters)
+scan_hosts(struct txn *t, struct fw_set *set, int counters, int known)
 {
 	const void	*e;
 	struct fw_host	*h;
@@ -611,7 +614,10 @@ scan_hosts(struct txn *t, struct fw_set *set, int counters)
 		k = rule_kind(t->fm, t->h, e, NULL, &src, &port);
 		if (k != RK_LOG && k != RK_DROP)
 			continue;
-		if ((h = fw_set_put(set, &src)) == NULL) {
+		if (known) {
+			if ((h = fw_set_get(set, &src)) == NULL)
+				continue;
+		} else if ((h = fw_set_put(set, &src)) == NULL) {
 			log_warn("%s scan", t->fm->name);
 			return -1;
 		}
@@ -714,7 +720,13 @@ add_fn(struct txn *t, void *arg)
 		log_warn("%s add", t->fm->name);
 		return -1;
 	}
-	if (scan_hosts(t, &set, 0) == -1)
+	/* only the hosts to add matter, however many the chain holds */
+	for (i = 0; i < aa->n; i++)
+		if (fw_set_put(&set, &aa->hosts[i]) == NULL) {
+			log_warn("%s add", t->fm->name);
+			goto bad;
+		}
+	if (scan_hosts(t, &set, 0, 1) == -1)
 		goto bad;
 	if (st->usechain && ensure_chain(t) == -1)
 		goto bad;
@@ -880,7 +892,7 @@ done:
 static int
 list_fn(struct txn *t, void *arg)
 {
-	return scan_hosts(t, arg, 1);
+	return scan_hosts(t, arg, 1, 0);
 }
 
 static void	desc_add(char *, size_t, const char *, ...)

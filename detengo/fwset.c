@@ -170,6 +170,15 @@ fw_set_put(struct fw_set *s, const struct addr *a)
 	return h;
 }
 
+/* empty, keeping the memory and the seed */
+void
+fw_set_clear(struct fw_set *s)
+{
+	if (s->idx != NULL)
+		memset(s->idx, 0, s->nidx * sizeof(*s->idx));
+	s->n = s->live = 0;
+}
+
 /* the slot stays in the index as a tombstone until the next rebuild */
 int
 fw_set_del(struct fw_set *s, const struct addr *a)

@@ -94,6 +94,18 @@ check "detengo: -T connect triggers on connect" \
 check "detengo: rcpt is not a trigger there" \
     sh -c "! grep -q 198.51.100.12 '$T/out'"
 
+# many hosts, each seen three times while the first batch is pending:
+# each is blocked once and then skipped as already blocked
+awk 'BEGIN { for (r = 0; r < 3; r++) for (i = 1; i <= 3000; i++)
+	printf "2026-03-03T16:45:%02d.000000Z mail sid=%08x src=[2001:db8:a::%x]:40000 dst=[2001:db8:2::25]:25 from=w@example.org\n",
+	    r, r * 3000 + i, i }' >"$T/many.log"
+$D -n --once --from-start "$T/many.log" >"$T/out" 2>/dev/null
+check "detengo: 3000 hosts three times each: 3000 blocks, each host once" \
+    [ "$(grep ' block ' "$T/out" | sed 's/.* host=\([^ ]*\).*/\1/' |
+    sort -u | wc -l)" -eq 3000 ] && [ "$(count ' block ' "$T/out")" -eq 3000 ]
+check "detengo: and 6000 skips as already blocked" \
+    [ "$(count 'reason=already' "$T/out")" -eq 6000 ]
+
 # the allow file, and a bad one stops detengo with its line number
 printf '# mail server\n198.51.100.11\n2001:db8:1::/48 # v6 LAN\n' >"$T/allow"
 ev mail 2001:db8:1::10 >>"$T/t.log"

@@ -209,6 +209,13 @@ selftest(void)
 	ok(set.live == 5000, "set: 5000 live (got %zu)", set.live);
 	hp = fw_set_put(&set, &bad);
 	ok(hp == NULL, "set: refuses a non-IP key");
+	fw_set_clear(&set);
+	ok(set.live == 0 && fw_set_get(&set, &big[4000]) == NULL &&
+	    fw_set_get(&set, &big[1]) == NULL, "set: cleared, nothing found");
+	for (i = 0; i < 100; i++)
+		fw_set_put(&set, &big[9000 + i]);
+	ok(set.live == 100 && fw_set_get(&set, &big[9050]) != NULL &&
+	    fw_set_get(&set, &big[50]) == NULL, "set: filled again after clear");
 	fw_set_free(&set);
 	free(big);
 
