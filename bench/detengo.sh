@@ -19,6 +19,10 @@
 #                the time until all 2 x BIG rules are in
 #   v6 loaded    HOSTS more hosts with the BIG hosts already blocked
 # and apart, detengo --once on a log of BIG lines (a fresh namespace).
+# Then, detengo stopped, bench/iptc-floor (built here) blocks FLOOR_N
+# hosts on the same loaded table with libiptc alone, and times the
+# kernel's own read and replace of that table: the floor any libiptc
+# program meets, printed beside detengo's figure.
 # The large sets are IPv6 because the IPv4 documentation ranges hold
 # only 768 addresses.  Every host's DROP rule is checked at the end by a
 # walk of the table.  XTABLES_LOCKFILE is a private file.
@@ -39,6 +43,7 @@ BIG=${BIG:-10000}
 GAP_US=${GAP_US:-3000}
 # microseconds between two polls; 0 spins (a CPU taken from detengo)
 POLL_US=${POLL_US:-50}
+FLOOR_N=${FLOOR_N:-100}
 
 [ "$(id -u)" -eq 0 ] || { echo "detengo.sh: run as root" >&2; exit 1; }
 [ -x "$DETENGO" ] || { echo "detengo.sh: $DETENGO missing (make)" >&2; exit 1; }
@@ -49,6 +54,12 @@ if [ ! -x "$LAT" ] || [ "$HERE/detengo-lat.c" -nt "$LAT" ]; then
 	${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
 	    -o "$LAT" "$HERE/detengo-lat.c" ||
 	    { echo "detengo.sh: cannot build $LAT" >&2; exit 1; }
+fi
+FLOOR=$OUT/iptc-floor
+if [ ! -x "$FLOOR" ] || [ "$HERE/iptc-floor.c" -nt "$FLOOR" ]; then
+	${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
+	    -o "$FLOOR" "$HERE/iptc-floor.c" -lip4tc -lip6tc ||
+	    { echo "detengo.sh: cannot build $FLOOR" >&2; exit 1; }
 fi
 
 W=$(mktemp -d /tmp/cdbd.XXXXXX)
@@ -123,6 +134,8 @@ chk6=$(ns_exec fw "$LAT" count -6 -a 2001:db8:b::1 -n "$HOSTS")
 chkc=$(ns_exec fw "$LAT" count -6 -a 2001:db8:c::1 -n "$BIG")
 chkd=$(ns_exec fw "$LAT" count -6 -a 2001:db8:d::1 -n "$HOSTS")
 ns_stop "$DPID" TERM
+echo "detengo.sh: libiptc alone on the same table, $FLOOR_N hosts" >&2
+ns_exec fw "$FLOOR" -6 -a 2001:db8:f::1 -n "$FLOOR_N" >"$W/floor"
 
 # detengo --once over a log made in advance, in a namespace of its own
 ns_new once
@@ -175,6 +188,22 @@ chke=$(ns_exec once "$LAT" count -6 -a 2001:db8:e::1 -n "$BIG")
 		printf "%-40s %5d %9s %9s %9.3f %5s  %-14s %s\n",
 		    "detengo --once on a log of " n " lines", b, "-", "-",
 		    (t1 - t0) / 1e6, "-", "(none)", "-" }'
+	echo
+	echo "the floor on the same table of $((BIG + 2 * HOSTS)) IPv6 hosts, no detengo running ($FLOOR_N rounds):"
+	for r in "libiptc alone: init, 2 appends, commit|1" \
+	    "  of which iptc_init|2" "  of which iptc_commit|3" \
+	    "kernel alone: read the table|4" \
+	    "kernel alone: replace it, unchanged|5"; do
+		awk -v c="${r##*|}" '{ print $c }' "$W/floor" | stats |
+		    awk -v l="${r%|*}" '{ printf "    %-37s median %s ms, p99 %s ms, max %s ms\n",
+			l, $2, $3, $4 }'
+	done
+	dm=$(awk '{ print $3 }' "$W/v6big" | stats | cut -d ' ' -f 2)
+	fm=$(awk '{ print $1 }' "$W/floor" | stats | cut -d ' ' -f 2)
+	km=$(awk '{ print $4 + $5 }' "$W/floor" | stats | cut -d ' ' -f 2)
+	awk -v d="$dm" -v f="$fm" -v k="$km" 'BEGIN {
+		printf "    detengo by the report line / libiptc alone: %.2f; kernel read + replace alone: %s ms\n",
+		    (f > 0) ? d / f : 0, k }'
 	echo
 	echo "the two ways agree: report minus rules, per host (detengo writes the block line after the commit)"
 	for f in v4 v6 v6big; do
