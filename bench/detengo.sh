@@ -17,12 +17,16 @@
 #   v6 empty     HOSTS hosts from 2001:db8:b::/64
 #   burst        BIG hosts from 2001:db8:c::/64 in ONE write of BIG lines:
 #                the time until all 2 x BIG rules are in
-#   v6 loaded    HOSTS more hosts with the BIG hosts already blocked
+#   v6 loaded    HOSTS more hosts with the BIG hosts already blocked,
+#                in 10 rounds from 2001:db8:d:K::/64; after each round
+#                bench/iptc-floor (built here) blocks FLOOR_N/10 hosts on
+#                the same table with libiptc alone (and takes them away
+#                again), and times the kernel's own read and replace of
+#                that table: the floor any libiptc program meets, taken
+#                in turns with detengo's figure so that both see the
+#                same machine (a thread of iptc-floor polls the entry
+#                count meanwhile, as detengo-lat does while it waits)
 # and apart, detengo --once on a log of BIG lines (a fresh namespace).
-# Then, detengo stopped, bench/iptc-floor (built here) blocks FLOOR_N
-# hosts on the same loaded table with libiptc alone, and times the
-# kernel's own read and replace of that table: the floor any libiptc
-# program meets, printed beside detengo's figure.
 # The large sets are IPv6 because the IPv4 documentation ranges hold
 # only 768 addresses.  Every host's DROP rule is checked at the end by a
 # walk of the table.  XTABLES_LOCKFILE is a private file.
@@ -48,6 +52,8 @@ FLOOR_N=${FLOOR_N:-100}
 [ "$(id -u)" -eq 0 ] || { echo "detengo.sh: run as root" >&2; exit 1; }
 [ -x "$DETENGO" ] || { echo "detengo.sh: $DETENGO missing (make)" >&2; exit 1; }
 [ "$HOSTS" -le 250 ] || { echo "detengo.sh: HOSTS at most 250" >&2; exit 2; }
+[ "$HOSTS" -ge 10 ] && [ "$FLOOR_N" -ge 10 ] ||
+    { echo "detengo.sh: HOSTS and FLOOR_N at least 10" >&2; exit 2; }
 mkdir -p "$OUT"
 LAT=$OUT/detengo-lat
 if [ ! -x "$LAT" ] || [ "$HERE/detengo-lat.c" -nt "$LAT" ]; then
@@ -124,18 +130,29 @@ echo "detengo.sh: $BIG hosts in one write" >&2
 ns_exec fw "$LAT" burst -6 -a 2001:db8:c::1 -n "$BIG" -T 60000 \
     -l "$W/log" -r "$W/report" >"$W/burst"
 sleep 0.5
-echo "detengo.sh: v6 with $BIG hosts blocked, $HOSTS hosts" >&2
-ns_exec fw "$LAT" each -6 -a 2001:db8:d::1 -n "$HOSTS" -g "$GAP_US" -i "$POLL_US" \
-    -l "$W/log" -r "$W/report" >"$W/v6big"
+echo "detengo.sh: v6 with $BIG hosts blocked, $HOSTS hosts, in turns" \
+    "with libiptc alone ($FLOOR_N hosts)" >&2
+: >"$W/v6big"
+: >"$W/floor"
+for k in 0 1 2 3 4 5 6 7 8 9; do
+	ns_exec fw "$LAT" each -6 -a "2001:db8:d:$k::1" -n $((HOSTS / 10)) \
+	    -g "$GAP_US" -i "$POLL_US" -l "$W/log" -r "$W/report" >>"$W/v6big"
+	ns_exec fw "$FLOOR" -6 -a "2001:db8:f:$k::1" -n $((FLOOR_N / 10)) \
+	    -i "$POLL_US" >>"$W/floor"
+done
 load1=$(load)
 
 chk4=$(ns_exec fw "$LAT" count -4 -a 198.51.100.1 -n "$HOSTS")
 chk6=$(ns_exec fw "$LAT" count -6 -a 2001:db8:b::1 -n "$HOSTS")
 chkc=$(ns_exec fw "$LAT" count -6 -a 2001:db8:c::1 -n "$BIG")
-chkd=$(ns_exec fw "$LAT" count -6 -a 2001:db8:d::1 -n "$HOSTS")
+chkd=0
+for k in 0 1 2 3 4 5 6 7 8 9; do
+	c=$(ns_exec fw "$LAT" count -6 -a "2001:db8:d:$k::1" -n $((HOSTS / 10)))
+	c=${c#in_range=}
+	chkd=$((chkd + ${c%% *}))
+done
+chkd="in_range=$chkd"
 ns_stop "$DPID" TERM
-echo "detengo.sh: libiptc alone on the same table, $FLOOR_N hosts" >&2
-ns_exec fw "$FLOOR" -6 -a 2001:db8:f::1 -n "$FLOOR_N" >"$W/floor"
 
 # detengo --once over a log made in advance, in a namespace of its own
 ns_new once
@@ -189,7 +206,7 @@ chke=$(ns_exec once "$LAT" count -6 -a 2001:db8:e::1 -n "$BIG")
 		    "detengo --once on a log of " n " lines", b, "-", "-",
 		    (t1 - t0) / 1e6, "-", "(none)", "-" }'
 	echo
-	echo "the floor on the same table of $((BIG + 2 * HOSTS)) IPv6 hosts, no detengo running ($FLOOR_N rounds):"
+	echo "the floor on the same table (about $((BIG + 2 * HOSTS)) IPv6 hosts), detengo idle, in turns with it ($((FLOOR_N / 10 * 10)) rounds):"
 	for r in "libiptc alone: init, 2 appends, commit|1" \
 	    "  of which iptc_init|2" "  of which iptc_commit|3" \
 	    "kernel alone: read the table|4" \
@@ -215,7 +232,7 @@ chke=$(ns_exec once "$LAT" count -6 -a 2001:db8:e::1 -n "$BIG")
 	done
 	echo "every DROP rule checked by a walk of the table:"
 	echo "    v4 $chk4 (want $HOSTS of $HOSTS)"
-	echo "    v6 empty $chk6, burst $chkc, loaded $chkd (want $HOSTS, $BIG, $HOSTS)"
+	echo "    v6 empty $chk6, burst $chkc, loaded $chkd (want $HOSTS, $BIG, $((HOSTS / 10 * 10)))"
 	echo "    --once $chke (want $BIG)"
 	echo "detengo's own count: $(grep 'lines=' "$W/detengo.err" | tail -n 1)"
 } | tee "$OUT/detengo.txt"

@@ -6,6 +6,8 @@
 
 #include <err.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +30,10 @@
  *   put    the kernel alone: IPT_SO_SET_REPLACE of that same table,
  *          unchanged.
  * The two rules are deleted after each round (not timed), so every
- * round sees the same table.  One line per round, nanoseconds:
+ * round sees the same table.  With -i, a thread reads the table's entry
+ * count every so many microseconds, as detengo-lat does while it waits
+ * for detengo, so both run beside the same load.  One line per round,
+ * nanoseconds:
  *   iptc init commit get put
  */
 
@@ -41,6 +46,44 @@
 #define STDT_LEN	XT_ALIGN(sizeof(struct xt_standard_target))
 
 static const xt_chainlabel	 forward = "FORWARD";
+
+static atomic_int		 poll_stop;
+
+struct poller {
+	int		 v6;
+	long		 iv_us;
+};
+
+/* the entry count, read as detengo-lat reads it while it waits */
+static void *
+poll_main(void *arg)
+{
+	const struct poller	*p = arg;
+	struct ipt_getinfo	 info;
+	struct timespec		 nap;
+	socklen_t		 len;
+	int			 fd;
+
+	fd = p->v6 ? socket(AF_INET6, SOCK_RAW, IPPROTO_RAW) :
+	    socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	if (fd == -1)
+		err(1, "raw socket");
+	nap.tv_sec = p->iv_us / 1000000;
+	nap.tv_nsec = (p->iv_us % 1000000) * 1000;
+	while (!atomic_load(&poll_stop)) {
+		memset(&info, 0, sizeof(info));
+		strcpy(info.name, "filter");
+		len = sizeof(info);
+		if (getsockopt(fd, p->v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+		    p->v6 ? IP6T_SO_GET_INFO : IPT_SO_GET_INFO, &info,
+		    &len) == -1)
+			err(1, "GET_INFO");
+		if (p->iv_us > 0)
+			nanosleep(&nap, NULL);
+	}
+	close(fd);
+	return NULL;
+}
 
 static int64_t
 now_ns(void)
@@ -260,12 +303,14 @@ main(int argc, char *argv[])
 		struct in6_addr	 a6;
 	}		 base, a;
 	struct raw	 r;
+	struct poller	 pl;
+	pthread_t	 th;
 	int64_t		 tot, init, commit, get, put;
-	long		 n = 0;
+	long		 n = 0, iv = -1;
 	int		 ch, v6 = -1, i;
 	const char	*as = NULL;
 
-	while ((ch = getopt(argc, argv, "46a:n:")) != -1) {
+	while ((ch = getopt(argc, argv, "46a:i:n:")) != -1) {
 		switch (ch) {
 		case '4':
 			v6 = 0;
@@ -275,6 +320,9 @@ main(int argc, char *argv[])
 			break;
 		case 'a':
 			as = optarg;
+			break;
+		case 'i':
+			iv = strtol(optarg, NULL, 10);
 			break;
 		case 'n':
 			n = strtol(optarg, NULL, 10);
@@ -303,6 +351,10 @@ main(int argc, char *argv[])
 	}
 	if (r.fd == -1)
 		err(1, "raw socket");
+	pl.v6 = v6;
+	pl.iv_us = iv;
+	if (iv >= 0 && (errno = pthread_create(&th, NULL, poll_main, &pl)) != 0)
+		err(1, "pthread_create");
 	for (i = 0; i < n; i++) {
 		a = base;
 		if (v6)
@@ -316,11 +368,16 @@ main(int argc, char *argv[])
 		    (long long)init, (long long)commit, (long long)get,
 		    (long long)put);
 	}
+	if (iv >= 0) {
+		atomic_store(&poll_stop, 1);
+		pthread_join(th, NULL);
+	}
 	free(r.get);
 	free(r.rep);
 	close(r.fd);
 	return 0;
 usage:
-	fprintf(stderr, "usage: iptc-floor -4|-6 -a base -n rounds\n");
+	fprintf(stderr,
+	    "usage: iptc-floor -4|-6 -a base -n rounds [-i interval_us]\n");
 	return 2;
 }
