@@ -207,6 +207,8 @@ smtp_event(void *ctx, const struct smtp_event *ev)
 		event_adds(b, "mech", ev->verb);
 		if (ev->arg)
 			event_add(b, "user", ev->arg, ev->arglen);
+		if (ev->reply)
+			event_addu(b, "reply", (unsigned)ev->reply);
 		break;
 	case SMTP_EV_STARTTLS:
 		ev_start(f, "starttls");

@@ -32,9 +32,13 @@ enum cmode {
 
 /* commands whose answer the parser waits for or counts */
 enum pcmd {
-	P_OTHER, P_HELO, P_MAIL, P_RCPT, P_DATA, P_DOT, P_BDAT, P_BDAT_LAST,
-	P_STARTTLS, P_AUTH
+	P_OTHER, P_HELO, P_MAIL, P_RCPT, P_RSET, P_DATA, P_DOT, P_BDAT,
+	P_BDAT_LAST, P_STARTTLS, P_AUTH
 };
+
+/* what the server's answer to HELO or EHLO said it offers (RFC 5321 4.1.1.1) */
+#define CAP_SEEN	0x01	/* an answer was seen: the rest is known */
+#define CAP_CHUNKING	0x02	/* BDAT (RFC 3030 2) */
 
 /* where the DATA scanner is within a line */
 enum dstate { D_BOL, D_MID, D_DOT, D_DOTCR };
@@ -49,14 +53,19 @@ struct smtp {
 
 	enum cmode	 cmode;
 	int		 server_live;	/* a byte of the server was seen */
+	int		 server_seen;	/* even mid-stream or blind */
 	int		 banner;	/* the greeting was seen */
 	int		 paused;	/* waiting for an answer */
 	enum pcmd	 waitcmd;	/* to this command */
 	uint64_t	 packet;	/* packets seen (smtp_packet()) */
 	uint64_t	 waitpacket;	/* the packet that began the wait */
 	int		 unsynced;	/* started mid-stream, place unknown */
+	uint64_t	 dotpacket;	/* unsynced: the packet that held CRLF.CRLF */
+	int		 resync;	/* the next line must be a command */
+	int		 midfails;	/* ... and was not, so many times */
 	int		 blind;		/* answers can no longer be matched */
 	int		 cskip;		/* drop client bytes up to a LF */
+	int		 gapskip;	/* after a gap: cskip unless a command starts */
 	int		 sskip;		/* drop server bytes up to a LF */
 	int		 lfmode;	/* the client ends lines with a bare LF */
 
@@ -72,10 +81,17 @@ struct smtp {
 	/* the server's current line: its first bytes are enough */
 	uint8_t		 sline[64];
 	size_t		 slinelen;
-	int		 scode;		/* code of a multi-line reply */
+	int		 inreply;	/* lines of a multi-line reply seen */
+	int		 caps;		/* CAP_*, of the last HELO/EHLO answer */
+	int		 newcaps;	/* being read from the answer */
 
-	/* commands awaiting an answer, in order (RFC 2920 3) */
+	/*
+	 * Commands awaiting an answer, in order (RFC 2920 3): runs of
+	 * one kind, so a client that pipelines a thousand RCPTs takes
+	 * one slot.
+	 */
 	uint8_t		 pend[SMTP_PIPE_MAX];
+	uint16_t	 pendn[SMTP_PIPE_MAX];
 	unsigned	 phead, pcount;
 
 	/* the transaction */
@@ -104,6 +120,7 @@ struct smtp {
 	int		 ausercut;	/* the name was longer than SMTP_NAME_MAX */
 	int		 auserask;	/* the server asked for a user name */
 	int		 alines;	/* lines left, one-sided */
+	int		 areply;	/* the server's last answer to it */
 };
 
 static void	client_feed(struct smtp *, const uint8_t *, size_t);
@@ -168,6 +185,7 @@ auth_clear(struct smtp *s)
 	s->auserlen = 0;
 	s->ausercut = 0;
 	s->auserask = 0;
+	s->areply = 0;
 	s->amechname[0] = '\0';
 }
 
@@ -256,6 +274,7 @@ emit_auth(struct smtp *s)
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SMTP_EV_AUTH;
 	ev.verb = s->amechname;
+	ev.reply = s->areply;
 	if (s->auserlen > 0) {
 		ev.arg = s->auser;
 		ev.arglen = s->auserlen;
@@ -267,25 +286,49 @@ emit_auth(struct smtp *s)
 
 /* --- the answers awaited --- */
 
+/* answers can no longer be matched to commands: go on as one-sided */
+static void
+go_blind(struct smtp *s)
+{
+	s->blind = 1;
+	s->server_live = 0;
+	s->pcount = 0;
+}
+
 static void
 pend_push(struct smtp *s, enum pcmd c)
 {
-	if (s->pcount == SMTP_PIPE_MAX) {
-		/*
-		 * Deeper than any real client: the answers can no longer
-		 * be matched to their commands.  Go on without them, as
-		 * for a one-sided capture; forgetting the oldest would
-		 * give a DATA the answer of a NOOP.
-		 */
-		s->blind = 1;
-		s->server_live = 0;
-		s->pcount = 0;
-		return;
-	}
+	unsigned	 last;
+
 	if (s->blind)
 		return;
-	s->pend[(s->phead + s->pcount) % SMTP_PIPE_MAX] = (uint8_t)c;
+	if (s->pcount > 0) {
+		last = (s->phead + s->pcount - 1) % SMTP_PIPE_MAX;
+		if (s->pend[last] == (uint8_t)c && s->pendn[last] < UINT16_MAX) {
+			s->pendn[last]++;
+			return;
+		}
+	}
+	if (s->pcount == SMTP_PIPE_MAX) {
+		/*
+		 * More runs of commands unanswered than any real client
+		 * sends: the answers can no longer be matched.  Forgetting
+		 * the oldest would give a DATA the answer of a NOOP.
+		 */
+		go_blind(s);
+		return;
+	}
+	last = (s->phead + s->pcount) % SMTP_PIPE_MAX;
+	s->pend[last] = (uint8_t)c;
+	s->pendn[last] = 1;
 	s->pcount++;
+}
+
+/* the command the next answer is for, or -1 */
+static int
+pend_peek(const struct smtp *s)
+{
+	return s->pcount == 0 ? -1 : s->pend[s->phead];
 }
 
 static int
@@ -296,8 +339,10 @@ pend_pop(struct smtp *s)
 	if (s->pcount == 0)
 		return -1;
 	c = s->pend[s->phead];
-	s->phead = (s->phead + 1) % SMTP_PIPE_MAX;
-	s->pcount--;
+	if (--s->pendn[s->phead] == 0) {
+		s->phead = (s->phead + 1) % SMTP_PIPE_MAX;
+		s->pcount--;
+	}
 	return c;
 }
 
@@ -329,50 +374,68 @@ resume(struct smtp *s)
 static void	msg_begin(struct smtp *);
 
 /*
- * Mid-stream, the first answer of the server shows that the client
- * was between commands.  If a lone "." line is among the bytes held,
- * what came before it was the end of a message: drop it.  The rest
- * are commands, from the first line that starts like one.
+ * One-sided and mid-stream: the end of the last CRLF "." CRLF among
+ * the bytes held, or 0.  A DATA message cannot hold that sequence
+ * (its dots are stuffed, RFC 5321 4.5.2), so what follows it is
+ * commands.  A BDAT chunk can: this is used only when the server is
+ * never heard, which leaves nothing better to go by.
  */
 static size_t
 held_dot(const struct smtp *s)
 {
-	size_t	 i, start = 0, end;
+	size_t	 i, start = 0;
 
-	for (i = 0; s->hold != NULL && i < s->holdlen; i = end + 1) {
-		uint8_t *nl = memchr(s->hold + i, '\n', s->holdlen - i);
-
-		if (nl == NULL)
-			break;
-		end = (size_t)(nl - s->hold);
-		if ((end - i == 1 && s->hold[i] == '.') ||
-		    (end - i == 2 && s->hold[i] == '.' &&
-		    s->hold[i + 1] == '\r'))
-			start = end + 1;
-	}
+	for (i = 2; s->hold != NULL && i + 3 <= s->holdlen; i++)
+		if (memcmp(s->hold + i - 2, "\r\n.\r\n", 5) == 0)
+			start = i + 3;
 	return start;
 }
 
 static void
 sync_held(struct smtp *s)
 {
-	size_t	 i, start = held_dot(s);
+	size_t	 start = held_dot(s);
 
-	if (start > 0) {
-		memmove(s->hold, s->hold + start, s->holdlen - start);
-		s->holdlen -= start;
-		s->cskip = 0;
-	} else if (s->hold != NULL && s->holdlen >= 5 && !s->cskip) {
-		for (i = 0; i < 4; i++) {
-			uint8_t c = s->hold[i] | 0x20;
+	memmove(s->hold, s->hold + start, s->holdlen - start);
+	s->holdlen -= start;
+	s->cskip = 0;
+}
 
-			if (c < 'a' || c > 'z')
-				break;
-		}
-		if (i < 4 || (s->hold[4] != ' ' && s->hold[4] != '\r' &&
-		    s->hold[4] != '\n'))
-			s->cskip = 1;
+static int	known_verb(const uint8_t *, size_t);
+
+/*
+ * Mid-stream, an answer of the server: the client was between
+ * commands when it was sent.  What the client sent before it is of
+ * unknown kind (the tail of a message, a BDAT chunk that may hold
+ * anything, commands), and is dropped so that nothing in a message is
+ * ever read as a command; all but one command line alone, which the
+ * answer was to (the capture began between two commands).  The first
+ * line after it must be a command, or the wait goes on to the next
+ * answer.
+ */
+static void
+sync_answer(struct smtp *s)
+{
+	const uint8_t	*nl = NULL;
+
+	if (s->holdlen > 0)
+		nl = memchr(s->hold, '\n', s->holdlen);
+	if (nl != NULL && nl == s->hold + s->holdlen - 1 && !s->cskip &&
+	    s->midfails == 0 && known_verb(s->hold, s->holdlen))
+		s->cskip = 0;		/* kept: one command line */
+	else {
+		if (s->holdlen > 0)
+			s->cskip = s->hold[s->holdlen - 1] != '\n';
+		s->holdlen = 0;
 	}
+	s->unsynced = 0;
+	go_blind(s);
+	if (s->holdlen == 0) {
+		s->resync = 1;
+		mem_put(s, s->hold, SMTP_HOLD_MAX);
+		s->hold = NULL;
+	} else
+		resume(s);
 }
 
 /*
@@ -440,12 +503,19 @@ hold(struct smtp *s, const uint8_t *p, size_t len)
 	}
 	memcpy(s->hold + s->holdlen, p, len);
 	s->holdlen += len;
-	/* one-sided and mid-stream: the end of a message is a place too */
-	if (s->unsynced && !s->paused && held_dot(s) > 0) {
-		s->unsynced = 0;
-		s->blind = 1;
-		sync_held(s);
-		resume(s);
+	/*
+	 * One-sided and mid-stream: the end of a message is a place too,
+	 * once a later packet of the client shows the server was not heard
+	 * in between (it would have answered it).
+	 */
+	if (s->unsynced && !s->paused && !s->server_seen) {
+		if (s->dotpacket != 0 && s->packet > s->dotpacket) {
+			s->unsynced = 0;
+			go_blind(s);
+			sync_held(s);
+			resume(s);
+		} else if (s->dotpacket == 0 && held_dot(s) > 0)
+			s->dotpacket = s->packet;
 	}
 }
 
@@ -477,6 +547,13 @@ msg_end(struct smtp *s, int dot)
 		s->msgpending = 1;
 		if (dot)
 			pend_push(s, P_DOT);
+		/*
+		 * What the client pipelines after it waits for the
+		 * answer: the recipients still unanswered belong to this
+		 * message, and its reply code to its event.
+		 */
+		if (s->server_live)
+			pause_for(s, dot ? P_DOT : P_BDAT_LAST);
 	} else
 		emit_message(s, 0);
 }
@@ -613,13 +690,40 @@ ciprefix(const uint8_t *p, size_t len, const char *word)
 	return 1;
 }
 
-/* the verb is word, followed by the end of the line or a space */
+/*
+ * The verb is word, followed by the end of the line or white space:
+ * Postfix splits a command at any white space, a tab as well.
+ */
 static int
 isverb(const uint8_t *p, size_t len, const char *word)
 {
 	size_t	 n = strlen(word);
 
-	return ciprefix(p, len, word) && (len == n || p[n] == ' ');
+	return ciprefix(p, len, word) &&
+	    (len == n || p[n] == ' ' || p[n] == '\t');
+}
+
+static int
+isblank_(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* a line that starts with a verb some server knows (RFC 5321 4.1, 3030, 3207, 4954, 1985) */
+static int
+known_verb(const uint8_t *p, size_t len)
+{
+	static const char *const verbs[] = {
+		"HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT",
+		"RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "AUTH",
+		"STARTTLS", "ETRN", "XCLIENT", "XFORWARD"
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (isverb(p, len, verbs[i]))
+			return 1;
+	return 0;
 }
 
 static const uint8_t *
@@ -657,7 +761,7 @@ parse_path(const uint8_t *p, const uint8_t *end, const uint8_t **a,
 				break;
 		}
 	} else
-		for (q = p; q < end && *q != ' '; q++)
+		for (q = p; q < end && !isblank_(*q); q++)
 			;
 	/* an obsolete source route: @a,@b:user@host */
 	if (p < q && *p == '@') {
@@ -751,7 +855,7 @@ cmd_auth(struct smtp *s, const uint8_t *p, const uint8_t *end)
 
 	auth_clear(s);
 	m = skipsp(p, end);
-	for (ir = m; ir < end && *ir != ' '; ir++)
+	for (ir = m; ir < end && !isblank_(*ir); ir++)
 		;
 	n = (size_t)(ir - m);
 	if (n == 0)
@@ -807,10 +911,18 @@ cmd_auth(struct smtp *s, const uint8_t *p, const uint8_t *end)
 		emit_auth(s);
 }
 
+/*
+ * MAIL, RSET or a new HELO/EHLO: a new transaction.  When the server
+ * is heard its answer decides (in reply()): a MAIL refused with 503
+ * within a transaction, or a refused EHLO, leaves it as it was (RFC
+ * 5321 4.1.1.1, 4.1.4).
+ */
 static void
 transaction_reset(struct smtp *s)
 {
-	s->rcpt_sent = s->rcpt_ok = 0;
+	s->rcpt_sent = 0;
+	if (!s->server_live)
+		s->rcpt_ok = 0;
 	if (s->inbdat) {
 		/* RFC 3030 2: RSET discards the chunks sent so far */
 		s->inbdat = 0;
@@ -833,8 +945,18 @@ cmd_bdat(struct smtp *s, const uint8_t *p, const uint8_t *end)
 	p = skipsp(p, end);
 	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
 		n = n * 10 + (uint64_t)(*q - '0');
-	if (q == p || q - p > 18 || (q < end && *q != ' ')) {
+	if (q == p || q - p > 18 || (q < end && !isblank_(*q))) {
 		pend_push(s, P_OTHER);	/* refused: its 501 is awaited */
+		return;
+	}
+	/*
+	 * A server that did not offer CHUNKING to EHLO (or was greeted
+	 * with HELO) does not know BDAT: it answers 500 or 502 and reads
+	 * what follows as commands, as Postfix does with CHUNKING off.
+	 */
+	if (s->server_live && (s->caps & CAP_SEEN) &&
+	    !(s->caps & CAP_CHUNKING)) {
+		pend_push(s, P_OTHER);
 		return;
 	}
 	q = skipsp(q, end);
@@ -919,7 +1041,7 @@ command(struct smtp *s, const uint8_t *p, size_t len, int cut)
 		ev.verb = ciprefix(p, len, "HELO") ? "HELO" :
 		    ciprefix(p, len, "EHLO") ? "EHLO" : "LHLO";
 		a = skipsp(p + 4, end);
-		for (q = a; q < end && *q != ' '; q++)
+		for (q = a; q < end && !isblank_(*q); q++)
 			;
 		ev.arg = (const char *)a;
 		ev.arglen = (size_t)(q - a);
@@ -961,7 +1083,7 @@ command(struct smtp *s, const uint8_t *p, size_t len, int cut)
 		cmd_auth(s, p + 4, end);
 	} else if (isverb(p, len, "RSET")) {
 		transaction_reset(s);
-		pend_push(s, P_OTHER);
+		pend_push(s, P_RSET);
 	} else
 		pend_push(s, P_OTHER);
 }
@@ -982,7 +1104,7 @@ static void
 client_feed(struct smtp *s, const uint8_t *p, size_t len)
 {
 	const uint8_t	*nl;
-	size_t		 n, take, l;
+	size_t		 n, take, l, w;
 	int		 bare;
 
 	while (len > 0) {
@@ -1062,6 +1184,21 @@ client_feed(struct smtp *s, const uint8_t *p, size_t len)
 		bare = !(l > 0 && nl[l - 1] == '\r');
 		if (!bare)
 			l--;
+		if (s->gapskip) {
+			/*
+			 * Segments lost in command mode mostly end at a line
+			 * end: the first line after them counts if it starts
+			 * with a verb, and is the rest of a lost one if not.
+			 */
+			s->gapskip = 0;
+			for (w = 0; w < l && isblank_(nl[w]); w++)
+				;
+			if (!known_verb(nl + w, l - w)) {
+				s->linelen = 0;
+				s->linecut = 0;
+				continue;
+			}
+		}
 		if (s->cmode == C_AUTH) {
 			auth_line(s, nl, l);
 			if (s->server_live) {
@@ -1072,9 +1209,19 @@ client_feed(struct smtp *s, const uint8_t *p, size_t len)
 				emit_auth(s);
 			}
 		} else {
-			if (isverb(nl, l, "DATA"))
-				s->lfmode = bare;
-			command(s, nl, l, s->linecut);
+			/* leading white space is skipped, as Postfix does */
+			for (w = 0; w < l && isblank_(nl[w]); w++)
+				;
+			if (s->resync && !known_verb(nl + w, l - w)) {
+				/* not a command: wait for the next answer */
+				s->unsynced = 1;
+				s->midfails++;
+			} else {
+				s->resync = 0;
+				if (isverb(nl + w, l - w, "DATA"))
+					s->lfmode = bare;
+				command(s, nl + w, l - w, s->linecut);
+			}
 		}
 		s->linelen = 0;
 		s->linecut = 0;
@@ -1101,19 +1248,10 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 		return;
 	}
 	if (s->unsynced) {
-		/*
-		 * Mid-stream: a server answers only between commands,
-		 * so what the client held since are commands.  Answers
-		 * can no longer be matched to them: go on as one-sided.
-		 */
+		/* a message or an AUTH line comes next: wait on */
 		if (code == 354 || code == 334)
 			return;
-		s->unsynced = 0;
-		s->blind = 1;
-		s->server_live = 0;
-		s->pcount = 0;
-		sync_held(s);
-		resume(s);
+		sync_answer(s);
 		return;
 	}
 	if (!s->server_live || s->blind)
@@ -1132,7 +1270,24 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 		emit_message(s, code);
 		return;
 	}
+	if ((code == 354 && c != P_DATA) || (code == 334 && c != P_AUTH) ||
+	    (c == P_DATA && code != 354 && code < 400)) {
+		/*
+		 * No command takes this answer: commands were lost to
+		 * the capture, and the answers are out of step.
+		 */
+		go_blind(s);
+		if (s->paused)
+			resume_assumed(s);
+		return;
+	}
 	switch (c) {
+	case P_MAIL:
+	case P_HELO:
+	case P_RSET:
+		if (code >= 200 && code < 300)
+			s->rcpt_ok = 0;
+		break;
 	case P_RCPT:
 		if (code >= 200 && code < 300)
 			s->rcpt_ok++;
@@ -1150,6 +1305,8 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 	case P_BDAT_LAST:
 		if (s->msgpending)
 			emit_message(s, code);
+		if (s->paused)
+			resume(s);
 		break;
 	case P_STARTTLS:
 		memset(&ev, 0, sizeof(ev));
@@ -1169,6 +1326,8 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 	case P_AUTH:
 		if (code == 334) {
 			/* LOGIN asks "Username:" in base64 (VXNlcm5hbWU6) */
+			while (tlen > 0 && isblank_(text[tlen - 1]))
+				tlen--;
 			if (s->amech == A_LOGIN) {
 				plen = mime_b64(text, tlen, prompt,
 				    sizeof(prompt));
@@ -1178,6 +1337,7 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 			s->cmode = C_AUTH;
 		} else {
 			s->cmode = C_CMD;
+			s->areply = code;
 			emit_auth(s);
 		}
 		if (s->paused)
@@ -1194,8 +1354,9 @@ server_feed(struct smtp *s, const uint8_t *p, size_t len)
 {
 	const uint8_t	*nl;
 	size_t		 n, take, l;
-	int		 code;
+	int		 code, helo;
 
+	s->server_seen = 1;
 	if (!s->blind && !s->unsynced)
 		s->server_live = 1;
 	while (len > 0 && s->cmode != C_TLS) {
@@ -1226,8 +1387,19 @@ server_feed(struct smtp *s, const uint8_t *p, size_t len)
 			continue;	/* not a reply line */
 		code = (s->sline[0] - '0') * 100 + (s->sline[1] - '0') * 10 +
 		    (s->sline[2] - '0');
+		helo = s->banner && s->server_live && pend_peek(s) == P_HELO;
+		if (!s->inreply)
+			s->newcaps = 0;
+		s->inreply = 1;
+		/* an EHLO keyword line (RFC 5321 4.1.1.1) */
+		if (helo && l >= 12 && ciprefix(s->sline + 4, l - 4, "CHUNKING") &&
+		    (l == 12 || isblank_(s->sline[12])))
+			s->newcaps |= CAP_CHUNKING;
 		if (l > 3 && s->sline[3] == '-')
 			continue;	/* more lines follow */
+		s->inreply = 0;
+		if (helo && code >= 200 && code < 300)
+			s->caps = s->newcaps | CAP_SEEN;
 		reply(s, code, s->sline + (l > 4 ? 4 : l), l > 4 ? l - 4 : 0);
 	}
 }
@@ -1244,10 +1416,13 @@ smtp_data(struct smtp *s, enum smtp_dir dir, const uint8_t *p, size_t len)
 	/*
 	 * A client sends nothing after DATA, STARTTLS or an AUTH line
 	 * until it has the answer (RFC 2920 3.1, RFC 3207 4, RFC 4954
-	 * 4).  More bytes in a later packet mean it had one, and the
-	 * capture did not: take it as yes.
+	 * 4).  When the server was never heard (its SYN-ACK at most),
+	 * more bytes in a later packet mean the answer was yes.  Once it
+	 * has spoken its answer decides: a client that does not wait
+	 * (spam software) may be told no, and then its "message" is
+	 * read as the commands the server reads.
 	 */
-	if (s->paused && s->packet > s->waitpacket)
+	if (s->paused && !s->banner && s->packet > s->waitpacket)
 		resume_assumed(s);
 	client_feed(s, p, len);
 }
@@ -1259,6 +1434,7 @@ smtp_data(struct smtp *s, enum smtp_dir dir, const uint8_t *p, size_t len)
 void
 smtp_peer(struct smtp *s)
 {
+	s->server_seen = 1;
 	if (!s->blind && !s->unsynced)
 		s->server_live = 1;
 }
@@ -1294,6 +1470,12 @@ smtp_gap(struct smtp *s, enum smtp_dir dir, size_t len)
 		/* the held bytes lose their place: start again after the gap */
 		s->holdlen = 0;
 		s->cskip = 1;
+		if (s->paused) {
+			/* commands may be lost, and with them their answers' place */
+			resume_assumed(s);
+			if (s->cmode == C_DATA)
+				s->msgcut = 1;
+		}
 		return;
 	}
 	switch (s->cmode) {
@@ -1307,6 +1489,8 @@ smtp_gap(struct smtp *s, enum smtp_dir dir, size_t len)
 		s->size += s->chunk;
 		s->chunk = 0;
 		s->cmode = C_CMD;
+		/* commands may be lost: their answers can no longer be matched */
+		go_blind(s);
 		if (s->chunklast)
 			msg_end(s, 0);
 		s->cskip = 1;
@@ -1317,8 +1501,13 @@ smtp_gap(struct smtp *s, enum smtp_dir dir, size_t len)
 		s->dstate = D_MID;
 		break;
 	default:
-		s->cskip = 1;
+		/* commands may be lost: their answers can no longer be matched */
+		if (s->linelen > 0)
+			s->cskip = 1;
+		else
+			s->gapskip = 1;
 		s->linelen = 0;
+		go_blind(s);
 		break;
 	}
 }
@@ -1338,6 +1527,13 @@ smtp_end(struct smtp *s)
 	/* an answer that never came: read what was held as a yes */
 	if (s->paused && s->holdlen > 0)
 		resume_assumed(s);
+	/* one-sided, mid-stream: the last packet held the end of a message */
+	if (s->unsynced && !s->server_seen && held_dot(s) > 0) {
+		s->unsynced = 0;
+		go_blind(s);
+		sync_held(s);
+		resume(s);
+	}
 	if (s->msgpending)
 		emit_message(s, 0);
 	else if (s->cmode == C_DATA || (s->cmode == C_BDAT && s->size > 0)) {

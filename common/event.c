@@ -18,7 +18,7 @@ struct schema {
 static const struct schema schemas[] = {
 	{ "connect",	{ CONN } },
 	{ "helo",	{ CONN, "!verb", "!name" } },
-	{ "auth",	{ CONN, "!mech", "user" } },
+	{ "auth",	{ CONN, "!mech", "user", "reply" } },
 	{ "starttls",	{ CONN, "reply" } },
 	{ "mail",	{ CONN, "!from" } },
 	{ "rcpt",	{ CONN, "!to" } },

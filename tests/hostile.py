@@ -250,7 +250,7 @@ COMMON = [("sid", 1), ("src", 1), ("dst", 1), ("mac", 0)]
 SCHEMA = {
     "connect": COMMON,
     "helo": COMMON + [("verb", 1), ("name", 1)],
-    "auth": COMMON + [("mech", 1), ("user", 0)],
+    "auth": COMMON + [("mech", 1), ("user", 0), ("reply", 0)],
     "starttls": COMMON + [("reply", 0)],
     "mail": COMMON + [("from", 1)],
     "rcpt": COMMON + [("to", 1)],
@@ -840,10 +840,11 @@ def odd_sessions():
     sessions.append(s)
     want[43002] = dialog + tail
 
-    # pipelining deeper than the parser's queue (SMTP_PIPE_MAX, 128)
+    # pipelining deeper than the parser's queue: SMTP_PIPE_MAX (128)
+    # runs of one command each (a run of NOOPs would take one slot)
     s = Session(43003)
     smtp_open(s)
-    s.client(b"NOOP\r\n" * 200 + b"MAIL FROM:<a@example.org>\r\n"
+    s.client(b"NOOP\r\nRSET\r\n" * 100 + b"MAIL FROM:<a@example.org>\r\n"
              b"RCPT TO:<r@example.net>\r\nDATA\r\n")
     s.server(b"250 2.0.0 Ok\r\n" * 200 + OK_MAIL + OK_RCPT + GO_DATA)
     s.client(body).server(QUEUED)

@@ -284,6 +284,102 @@ main(void)
 	static const char *never_answers[] = {
 		"S:220 mx\r\n", "C:HELO pc\r\nMAIL FROM:<w@x>\r\nRCPT TO:<a@x>\r\n"
 		    "DATA\r\n", NULL };
+	/* Postfix splits commands at any white space and skips it in front */
+	static const char *blanks[] = {
+		"S:220 mx\r\n", "C:EHLO\tpc\r\n", "S:250 ok\r\n",
+		"C:MAIL\tFROM:<w@x>\r\n", "S:250 ok\r\n",
+		"C: RCPT TO:<a@x>\r\n", "S:250 ok\r\n",
+		"C:\tRCPT\tTO:\t<b@x>\r\n", "S:250 ok\r\n",
+		"C:DATA\r\n", "S:354 go\r\n", "C:\r\nx\r\n.\r\n",
+		"S:250 queued\r\n", NULL };
+	/* no CHUNKING offered: BDAT is an unknown command, the rest commands */
+	static const char *bdat_unoffered[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n",
+		"S:250-mx\r\n250-PIPELINING\r\n250 8BITMIME\r\n",
+		"C:BDAT 4000\r\n", "S:500 5.5.1 Command unrecognized\r\n",
+		"C:MAIL FROM:<w@x>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<a@x>\r\n", "S:250 ok\r\n",
+		"C:DATA\r\n", "S:354 go\r\n", "C:\r\nx\r\n.\r\n",
+		"S:250 queued\r\n", NULL };
+	/* after HELO no extension is offered either */
+	static const char *bdat_helo[] = {
+		"S:220 mx\r\n", "C:HELO pc\r\n", "S:250 mx\r\n",
+		"C:MAIL FROM:<w@x>\r\n", "S:250 ok\r\n",
+		"C:BDAT 30 LAST\r\n", "S:502 5.5.1 not implemented\r\n",
+		"C:RCPT TO:<a@x>\r\n", "S:250 ok\r\n", NULL };
+	/* mid-stream in a BDAT chunk that holds command lines and a dot */
+	static const char *midstream_bdat[] = {
+		"M:", "C:text\r\nMAIL FROM:<ceo@bank>\r\n"
+		    "RCPT TO:<victim@corp>\r\n",
+		"C:.\r\nMAIL FROM:<ceo2@bank>\r\nRCPT TO:<v2@corp>\r\n",
+		"S:250 2.0.0 queued\r\n",
+		"C:MAIL FROM:<real@x>\r\n", "S:250 ok\r\n", NULL };
+	/* mid-stream in a DATA body: LF "." LF is not its end */
+	static const char *midstream_lf[] = {
+		"M:", "C:body\n.\nMAIL FROM:<ceo@bank>\r\nRCPT TO:<v@corp>\r\n",
+		"C:more\r\n.\r\n", "S:250 queued\r\n", "C:QUIT\r\n", NULL };
+	/* mid-stream: the first line after an answer is not a command */
+	static const char *midstream_notcmd[] = {
+		"M:", "C:chunk one\r\n", "S:250 ok\r\n",
+		"C:more chunk text\r\nMAIL FROM:<in-chunk@x>\r\n",
+		"S:250 ok\r\n", "C:RCPT TO:<a@x>\r\n", NULL };
+	/* a pipelined MAIL lost to the capture: its answer shifts the rest */
+	static const char *gap_pipelined[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 PIPELINING\r\n",
+		"G:30", "C:RCPT TO:<friend@y>\r\n", "C:DATA\r\n",
+		"S:250 ok\r\n250 ok\r\n354 go\r\n",
+		"C:Subject: s\r\n\r\nMAIL FROM:<ceo@bank>\r\n"
+		    "RCPT TO:<innocent@z>\r\n.\r\n",
+		"S:250 queued\r\n", NULL };
+	/* the next transaction pipelined behind the end of a message */
+	static const char *after_message[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 PIPELINING\r\n",
+		"C:MAIL FROM:<w@x>\r\nRCPT TO:<a@x>\r\nDATA\r\n",
+		"S:250 ok\r\n250 ok\r\n354 go\r\n",
+		"C:Subject: spam\r\n\r\nx\r\n.\r\nMAIL FROM:<w2@x>\r\n"
+		    "RCPT TO:<b@x>\r\nDATA\r\n",
+		"S:554 rejected as spam\r\n250 ok\r\n250 ok\r\n354 go\r\n",
+		"C:\r\ny\r\n.\r\n", "S:250 queued\r\n", NULL };
+	static const char *after_bdat[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n",
+		"S:250-PIPELINING\r\n250 CHUNKING\r\n",
+		"C:MAIL FROM:<w@x>\r\nRCPT TO:<a@x>\r\nRCPT TO:<b@x>\r\n"
+		    "BDAT 6 LAST\r\n\r\nab\r\nMAIL FROM:<w2@x>\r\n"
+		    "RCPT TO:<c@x>\r\nBDAT 3 LAST\r\n\r\nc",
+		"S:250 ok\r\n250 ok\r\n250 ok\r\n250 queued\r\n"
+		    "250 ok\r\n250 ok\r\n250 queued\r\n", NULL };
+	/* a nested MAIL refused with 503, and a refused EHLO: no new transaction */
+	static const char *nested_mail[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 ok\r\n",
+		"C:MAIL FROM:<w@x>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<a@x>\r\n", "S:250 ok\r\n",
+		"C:MAIL FROM:<z@x>\r\n", "S:503 5.5.1 nested MAIL command\r\n",
+		"C:EHLO\r\n", "S:501 5.5.4 Syntax: EHLO hostname\r\n",
+		"C:RCPT TO:<b@x>\r\n", "S:250 ok\r\n",
+		"C:DATA\r\n", "S:354 go\r\n", "C:\r\nx\r\n.\r\n",
+		"S:250 queued\r\n", NULL };
+	/* a client that does not wait for 354 and is refused */
+	static const char *no_wait[] = {
+		"S:220 mx\r\n", "C:HELO pc\r\n", "S:250 ok\r\n",
+		"C:MAIL FROM:<w@x>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<gone@x>\r\n", "S:550 no such user\r\n",
+		"C:DATA\r\n", "C:Subject: buy\r\n\r\nbody\r\n.\r\n",
+		"S:554 5.5.1 no valid recipients\r\n",
+		"S:500 5.5.2 unrecognized command\r\n",
+		"S:500 5.5.2 unrecognized command\r\n",
+		"S:500 5.5.2 unrecognized command\r\n",
+		"S:500 5.5.2 unrecognized command\r\n",
+		"C:MAIL FROM:<w2@x>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<b@x>\r\n", "S:250 ok\r\n",
+		"C:DATA\r\n", "S:354 go\r\n", "C:\r\nz\r\n.\r\n",
+		"S:250 queued\r\n", NULL };
+	/* a failed AUTH, and a LOGIN prompt with a trailing space */
+	static const char *auth_failed[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 AUTH LOGIN\r\n",
+		"C:AUTH LOGIN\r\n", "S:334 VXNlcm5hbWU6 \r\n",
+		"C:YWxpY2U=\r\n", "S:334 UGFzc3dvcmQ6\r\n",
+		"C:d3Jvbmc=\r\n", "S:535 5.7.8 authentication failed\r\n",
+		NULL };
 	static char	 bigline[(1 << 20) + 64];
 	static char	 rcpts[10000 * 20 + 64];
 	const char	*script[16], *r;
@@ -301,7 +397,7 @@ main(void)
 	    "rcpt [u@c.example];mail [\"odd >local\"@g.example];");
 	check("pipelining", pipelined,
 	    "helo EHLO [pc];mail [w@x];rcpt [a@x];rcpt [b@x];rcpt [c@x];"
-	    "message [hi] size=21 rcpts=2;mail [w2@x];rcpt [d@x];"
+	    "message [hi] size=21 rcpts=2 reply=250;mail [w2@x];rcpt [d@x];"
 	    "message size=5 rcpts=1 reply=250;");
 	check("a body is never read as commands", hostile_body,
 	    "helo HELO [pc];mail [w@x];rcpt [a@x];message [x] size=302 "
@@ -328,10 +424,11 @@ main(void)
 	check("STARTTLS, client side only", tls_onesided,
 	    "helo EHLO [pc];starttls;");
 	check("AUTH PLAIN", auth_plain,
-	    "helo EHLO [pc];auth PLAIN [u];mail [u@x];auth PLAIN [user2];");
+	    "helo EHLO [pc];auth PLAIN [u] reply=235;mail [u@x];"
+	    "auth PLAIN [user2] reply=535;");
 	check("AUTH LOGIN and CRAM-MD5", auth_login,
-	    "helo EHLO [pc];auth LOGIN [u];auth LOGIN [u];"
-	    "auth CRAM-MD5 [user];");
+	    "helo EHLO [pc];auth LOGIN [u] reply=235;auth LOGIN [u] reply=235;"
+	    "auth CRAM-MD5 [user] reply=235;");
 	check("AUTH LOGIN, client side only", auth_onesided,
 	    "helo EHLO [pc];auth LOGIN [u];mail [after@x];");
 	r = run(auth_plain, 0);
@@ -343,8 +440,8 @@ main(void)
 	check("commands before the banner", before_banner,
 	    "helo HELO [pc];mail [w@x];rcpt [a@x];message [early] size=36 "
 	    "rcpts=1 reply=250;");
-	check("mid-stream inside a body", midstream_body,
-	    "mail [next@x];");
+	/* the answer ends a message or a chunk: what came before is dropped */
+	check("mid-stream inside a body", midstream_body, "");
 	check("mid-stream between commands", midstream_cmd,
 	    "mail [first@x];rcpt [a@x];");
 	check("a gap skips to the next command", gap_cmd,
@@ -362,6 +459,38 @@ main(void)
 	    "rcpts=1 reply=250;mail [w2@x];");
 	check("a server that never answers DATA", never_answers,
 	    "helo HELO [pc];mail [w@x];rcpt [a@x];");
+	check("tabs and white space in front", blanks,
+	    "helo EHLO [pc];mail [w@x];rcpt [a@x];rcpt [b@x];"
+	    "message size=5 rcpts=2 reply=250;");
+	check("BDAT without CHUNKING offered", bdat_unoffered,
+	    "helo EHLO [pc];mail [w@x];rcpt [a@x];"
+	    "message size=5 rcpts=1 reply=250;");
+	check("BDAT after HELO", bdat_helo,
+	    "helo HELO [pc];mail [w@x];rcpt [a@x];");
+	check("mid-stream in a BDAT chunk", midstream_bdat, "mail [real@x];");
+	check("mid-stream: LF . LF is no end", midstream_lf, "");
+	check("mid-stream: a line that is no command", midstream_notcmd,
+	    "rcpt [a@x];");
+	check("a lost pipelined command", gap_pipelined,
+	    "helo EHLO [pc];rcpt [friend@y];message [s] size=58 rcpts=1;");
+	check("a transaction pipelined behind a refused message",
+	    after_message,
+	    "helo EHLO [pc];mail [w@x];rcpt [a@x];message [spam] size=20 "
+	    "rcpts=1 reply=554;mail [w2@x];rcpt [b@x];message size=5 rcpts=1 "
+	    "reply=250;");
+	check("a transaction pipelined behind BDAT LAST", after_bdat,
+	    "helo EHLO [pc];mail [w@x];rcpt [a@x];rcpt [b@x];message size=6 "
+	    "rcpts=2 reply=250;mail [w2@x];rcpt [c@x];message size=3 rcpts=1 "
+	    "reply=250;");
+	check("a refused nested MAIL or EHLO keeps the transaction",
+	    nested_mail,
+	    "helo EHLO [pc];mail [w@x];rcpt [a@x];mail [z@x];helo EHLO [];"
+	    "rcpt [b@x];message size=5 rcpts=2 reply=250;");
+	check("a client that does not wait for 354, refused", no_wait,
+	    "helo HELO [pc];mail [w@x];rcpt [gone@x];mail [w2@x];rcpt [b@x];"
+	    "message size=5 rcpts=1 reply=250;");
+	check("a failed AUTH says so", auth_failed,
+	    "helo EHLO [pc];auth LOGIN [alice] reply=535;");
 
 	/* a 1 MB command line: cut, its start still parsed */
 	memcpy(bigline, "C:MAIL FROM:<", 13);
@@ -401,6 +530,30 @@ main(void)
 	    "rcpts=10000;");
 	ok(n > strlen(want) && strcmp(r + n - strlen(want), want) == 0,
 	    "10,000 recipients");
+
+	/* 150 recipients pipelined, 50 refused: more than SMTP_PIPE_MAX */
+	n = (size_t)snprintf(rcpts, sizeof(rcpts), "C:MAIL FROM:<w@x>\r\n");
+	for (i = 0; i < 150; i++)
+		n += (size_t)snprintf(rcpts + n, sizeof(rcpts) - n,
+		    "RCPT TO:<%d@x>\r\n", i);
+	snprintf(rcpts + n, sizeof(rcpts) - n, "DATA\r\n");
+	n = (size_t)snprintf(bigline, sizeof(bigline), "S:250 ok\r\n");
+	for (i = 0; i < 150; i++)
+		n += (size_t)snprintf(bigline + n, sizeof(bigline) - n, "%s",
+		    i < 100 ? "250 ok\r\n" : "452 4.5.3 too many recipients\r\n");
+	snprintf(bigline + n, sizeof(bigline) - n, "354 go\r\n");
+	script[0] = "S:220 mx\r\n";
+	script[1] = rcpts;
+	script[2] = bigline;
+	script[3] = "C:\r\nx\r\n.\r\n";
+	script[4] = "S:550 5.7.1 rejected\r\n";
+	script[5] = NULL;
+	r = run(script, 0);
+	n = strlen(r);
+	snprintf(want, sizeof(want), "rcpt [149@x];message size=5 "
+	    "rcpts=100 reply=550;");
+	ok(n > strlen(want) && strcmp(r + n - strlen(want), want) == 0,
+	    "150 pipelined recipients, 50 refused, answers still matched");
 
 	/* a bounded budget: parsers refuse to grow past it, no crash */
 	mem.max = 4096;
