@@ -39,6 +39,11 @@ struct flow {
 	uint8_t		 midstream;		/* began without its SYN */
 	uint8_t		 peer;			/* a packet of the server seen */
 	uint8_t		 fin[2];
+	/* a client SYN with another ISN, until the server answers it */
+	uint8_t		 nsyn;
+	uint8_t		 nsyn_has_mac;
+	uint8_t		 nsyn_mac[6];
+	uint32_t	 nsyn_isn;
 	struct reasm	 r[2];
 	struct smtp	*smtp;
 	char		 src[HOSTPORT_STRLEN], dst[HOSTPORT_STRLEN];
@@ -441,6 +446,29 @@ mkkey(struct flowkey *k, const struct pkt *p, int client_is_src)
 	}
 }
 
+/* the client's SYN: where its bytes start, and the connect event */
+static void
+client_syn(struct flow *f, uint32_t isn)
+{
+	f->syn = 1;
+	f->cisn = isn;
+	reasm_syn(&f->r[C2S], isn);
+	ev_start(f, "connect");
+	ev_finish(f);
+}
+
+/*
+ * A client SYN that does not begin this connection: one with another
+ * ISN once the client's place is known, from its SYN or its bytes.
+ */
+static int
+stray_syn(const struct flow *f, uint32_t seq)
+{
+	if (f->syn)
+		return seq != f->cisn;
+	return f->r[C2S].started;
+}
+
 void
 flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
     const struct pkt *p)
@@ -448,6 +476,8 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 	struct flowkey	 k;
 	struct flow	*f;
 	int		 dir, syn = p->flags & TH_SYN, ack = p->flags & TH_ACK;
+	uint32_t	 isn;
+	uint8_t		 mac[6], has_mac;
 	struct reasm_cb	 cb[2] = { { deliver_c, gap_c, NULL },
 			    { deliver_s, gap_s, NULL } };
 
@@ -482,12 +512,40 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 		if ((f = flow_create(ft, &k)) == NULL)
 			return;
 		f->midstream = !syn;
-	} else if (dir == C2S && syn && !ack && f->syn &&
-	    p->seq != f->cisn) {
-		/* the port reused by a new connection */
+	} else if (dir == C2S && syn && !ack && stray_syn(f, p->seq)) {
+		if (!f->fin[C2S] && !f->fin[S2C]) {
+			/*
+			 * A SYN inside an open connection: the server
+			 * answers it with a challenge ACK and keeps the
+			 * connection (RFC 5961 4.2, RFC 9293 3.10.7.4).
+			 * Only the server's SYN-ACK to it shows a new
+			 * connection, the old one's end not captured;
+			 * until then the SYN and its bytes are set aside.
+			 */
+			f->nsyn = 1;
+			f->nsyn_isn = p->seq;
+			f->nsyn_has_mac = (uint8_t)p->has_mac;
+			memcpy(f->nsyn_mac, p->mac, 6);
+			return;
+		}
+		/* after a FIN: the port reused by a new connection */
 		flow_close(ft, f, "timeout");
 		if ((f = flow_create(ft, &k)) == NULL)
 			return;
+	} else if (dir == S2C && syn && ack && f->nsyn &&
+	    p->ack == f->nsyn_isn + 1) {
+		/* the server took the SYN set aside: the port was reused */
+		isn = f->nsyn_isn;
+		has_mac = f->nsyn_has_mac;
+		memcpy(mac, f->nsyn_mac, 6);
+		flow_close(ft, f, "timeout");
+		if ((f = flow_create(ft, &k)) == NULL)
+			return;
+		if (has_mac) {
+			memcpy(f->mac, mac, 6);
+			f->has_mac = 1;
+		}
+		client_syn(f, isn);
 	}
 	cb[0].ctx = cb[1].ctx = f;
 	if (dir == S2C && !f->peer) {
@@ -505,13 +563,9 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 		f->has_mac = 1;
 	}
 	if (syn) {
-		if (dir == C2S && !ack && !f->syn) {
-			f->syn = 1;
-			f->cisn = p->seq;
-			reasm_syn(&f->r[C2S], p->seq);
-			ev_start(f, "connect");
-			ev_finish(f);
-		} else if (dir == S2C)
+		if (dir == C2S && !ack && !f->syn)
+			client_syn(f, p->seq);
+		else if (dir == S2C)
 			reasm_syn(&f->r[S2C], p->seq);
 	}
 	if (p->flags & TH_RST) {
