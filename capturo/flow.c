@@ -39,6 +39,8 @@ struct flow {
 	uint8_t		 midstream;		/* began without its SYN */
 	uint8_t		 peer;			/* a packet of the server seen */
 	uint8_t		 fin[2];
+	uint8_t		 acked[2];		/* ack[] is set */
+	uint32_t	 ack[2];		/* the peer's last ACK of each way */
 	/* a client SYN with another ISN, until the server answers it */
 	uint8_t		 nsyn;
 	uint8_t		 nsyn_has_mac;
@@ -469,6 +471,26 @@ stray_syn(const struct flow *f, uint32_t seq)
 	return f->r[C2S].started;
 }
 
+/*
+ * A reset counts only near where its receiver stands (RFC 5961 3.2,
+ * RFC 9293 3.10.7.4): within RST_SEQ_WINDOW from the next byte seen
+ * of its sender, or from what its receiver last acknowledged, which
+ * also covers bytes the capture missed.  A receiver drops any other
+ * reset, so the connection goes on.  With nothing of the sender seen
+ * there is nothing to judge by, and the reset is taken.
+ */
+static int
+rst_valid(const struct flow *f, int dir, uint32_t seq)
+{
+	const struct reasm	*r = &f->r[dir];
+
+	if (!r->started && !f->acked[dir])
+		return 1;
+	if (r->started && seq - r->next <= RST_SEQ_WINDOW)
+		return 1;
+	return f->acked[dir] && seq - f->ack[dir] <= RST_SEQ_WINDOW;
+}
+
 void
 flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
     const struct pkt *p)
@@ -512,6 +534,9 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 		if ((f = flow_create(ft, &k)) == NULL)
 			return;
 		f->midstream = !syn;
+	} else if (p->flags & TH_RST) {
+		if (!rst_valid(f, dir, p->seq))
+			return;
 	} else if (dir == C2S && syn && !ack && stray_syn(f, p->seq)) {
 		if (!f->fin[C2S] && !f->fin[S2C]) {
 			/*
@@ -576,8 +601,11 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 		reasm_segment(&f->r[dir], syn ? p->seq + 1 : p->seq, p->data,
 		    p->len, &cb[dir]);
 	/* what the peer acknowledged shows what the capture lost */
-	if (ack)
+	if (ack) {
+		f->ack[!dir] = p->ack;
+		f->acked[!dir] = 1;
 		reasm_ack(&f->r[!dir], p->ack, &cb[!dir]);
+	}
 	if (p->flags & TH_FIN) {
 		f->fin[dir] = 1;
 		if (f->fin[C2S] && f->fin[S2C])

@@ -950,10 +950,11 @@ def rcpt_sessions(n=10000, batch=100):
     return [s], {45001: w}
 
 
-# --- TCP the way stacks do it: stray SYNs, the port reused -----------------
+# --- TCP the way stacks do it: stray SYNs and resets -----------------------
 
 def tcp_sessions():
-    """Segments a receiving stack ignores, and the port reused."""
+    """Segments a receiving stack ignores, the port reused, and resets
+    judged by their place."""
     sessions, want = [], {}
     body = b"Subject: tcp\r\n\r\nhello\r\n.\r\n"
 
@@ -1028,6 +1029,50 @@ def tcp_sessions():
     n.frames = s.frames
     want[47004] = w + [ev("close", ("how", "rst"), ("msgs", 0))] + \
         rest(n, prologue(n))
+    sessions.append(s)
+
+    # resets outside the window, ignored by the receiver (RFC 5961 3.2):
+    # the client's far ahead inside DATA, the server's behind
+    s = Session(47011)
+    w = prologue(s)
+    s.client(b"DATA\r\n").server(GO_DATA)
+    odd(s, "c", RST, s.cseq + 50000000)
+    s.client(body).server(QUEUED)
+    odd(s, "s", RST | ACK, s.sseq - 100000)
+    s.client(b"MAIL FROM:<b@example.org>\r\n").server(OK_MAIL)
+    smtp_quit(s)
+    want[47011] = w + [ev("message", ("subject", "tcp"),
+                          ("size", message_size(body)), ("rcpts", 1),
+                          ("reply", 250)),
+                       ev("mail", ("from", "b@example.org")),
+                       ev("close", ("how", "fin"), ("msgs", 1))]
+    sessions.append(s)
+
+    # a reset within the window, past bytes the capture missed, ends it
+    s = Session(47012)
+    w = prologue(s)
+    s.client(b"DATA\r\n").server(GO_DATA)
+    part = b"Subject: cut\r\n\r\nfirst line\r\n"
+    s.client(part)
+    odd(s, "c", RST, s.cseq + 3000)
+    want[47012] = w + [ev("message", ("subject", "cut"), ("size", len(part)),
+                          ("rcpts", 1), ("cut", 1)),
+                       ev("close", ("how", "rst"), ("msgs", 1))]
+    sessions.append(s)
+
+    # 40 MB the capture missed, which the server acknowledged: the reset
+    # at the client's place is judged by that acknowledgement
+    s = Session(47013)
+    w = prologue(s)
+    s.client(b"DATA\r\n").server(GO_DATA)
+    part = b"Subject: lost\r\n\r\n"
+    s.client(part, ack=False)
+    s.cseq += 40000000
+    s._s(ACK)
+    s._c(RST)
+    want[47013] = w + [ev("message", ("subject", "lost"), ("size", len(part)),
+                          ("rcpts", 1), ("cut", 1)),
+                       ev("close", ("how", "rst"), ("msgs", 1))]
     sessions.append(s)
     return sessions, want
 
