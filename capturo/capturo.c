@@ -204,32 +204,48 @@ open_live(const char *ifname, int snaplen, int bufkib)
 }
 
 /*
- * The filter: TCP to or from the watched ports, and IP fragments so
- * that they are counted; an expression given is ANDed in, as tcpdump
- * does with its own.
+ * The filter: TCP to or from the watched ports, IP fragments so that
+ * they are counted, and IPv6 with extension headers before its TCP
+ * header, where BPF cannot find the ports; an expression given is
+ * ANDed in, as tcpdump does with its own.  On Ethernet the same again
+ * behind up to FILTER_VLAN_MAX VLAN tags: libpcap's tcp and ip look
+ * at untagged frames only, and each vlan keyword shifts the offsets
+ * of all that follows it, so each deeper case comes last.
  */
 static void
 set_filter(pcap_t *p, const uint16_t *ports, int nports, const char *expr)
 {
 	struct bpf_program	 prog;
-	char			 f[4096];
-	size_t			 n;
-	int			 i;
+	FILE			*fp;
+	char			*f = NULL;
+	size_t			 n = 0;
+	int			 i, depth, vlans;
 
-	n = (size_t)snprintf(f, sizeof(f), "((tcp and (");
-	for (i = 0; i < nports; i++)
-		n += (size_t)snprintf(f + n, sizeof(f) - n, "%sport %u",
-		    i ? " or " : "", ports[i]);
-	n += (size_t)snprintf(f + n, sizeof(f) - n, ")) or "
-	    "(ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44))");
-	if (expr != NULL)
-		n += (size_t)snprintf(f + n, sizeof(f) - n, " and (%s)", expr);
-	if (n >= sizeof(f))
-		fatalx("the filter expression is too long");
+	vlans = pcap_datalink(p) == DLT_EN10MB ? FILTER_VLAN_MAX : 0;
+	if ((fp = open_memstream(&f, &n)) == NULL)
+		fatal("open_memstream");
+	for (depth = 0; depth <= vlans; depth++) {
+		fprintf(fp, "%s(((tcp and (", depth ? " or (vlan and (" : "");
+		for (i = 0; i < nports; i++)
+			fprintf(fp, "%sport %u", i ? " or " : "", ports[i]);
+		/* IPv6 hop-by-hop, routing, fragment, AH, destination */
+		fprintf(fp, ")) or (ip and ip[6:2] & 0x3fff != 0) or "
+		    "(ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44 or "
+		    "ip6[6] == 51 or ip6[6] == 60)))");
+		if (expr != NULL)
+			fprintf(fp, " and (%s)", expr);
+		fprintf(fp, ")");
+	}
+	for (depth = 0; depth < vlans; depth++)
+		fprintf(fp, "))");
+	if (fclose(fp) == EOF || f == NULL)
+		fatal("the filter expression");
 	if (pcap_compile(p, &prog, f, 1, PCAP_NETMASK_UNKNOWN) == -1 ||
 	    pcap_setfilter(p, &prog) == -1)
 		fatalx("bad filter expression: %s", pcap_geterr(p));
+	log_debug("filter, %u instructions: %s", prog.bf_len, f);
 	pcap_freecode(&prog);
+	free(f);
 }
 
 static int

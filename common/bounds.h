@@ -51,6 +51,12 @@
 #define RST_SEQ_WINDOW		(32U * 1024 * 1024)
 /* VLAN tags (802.1Q, 802.1ad, 0x9100) peeled off one frame: QinQ is 2 */
 #define DECODE_VLAN_MAX		8
+/*
+ * VLAN tags the capture filter looks behind, 2 for QinQ: each one more
+ * repeats the whole filter, ports and expression, and Linux takes at
+ * most 4096 instructions.  Frames with more tags are filtered out.
+ */
+#define FILTER_VLAN_MAX		2
 /* IPv6 extension headers walked before the packet is called malformed */
 #define DECODE_IP6_EXT_MAX	8
 

@@ -81,9 +81,27 @@ def ipbytes(a):
 FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 
 
+def ext6(types):
+    """IPv6 extension headers of these types, each 8 bytes, then TCP:
+    options headers padded with PadN, an unknown routing type with no
+    segments left (RFC 8200 4.3-4.6)."""
+    out = b""
+    for i, t in enumerate(types):
+        nxt = types[i + 1] if i + 1 < len(types) else 6
+        if t == 43:
+            out += bytes([nxt, 0, 253, 0, 0, 0, 0, 0])
+        else:
+            out += bytes([nxt, 0, 1, 4, 0, 0, 0, 0])
+    return out
+
+
 def frame(src, dst, sport, dport, seq, ack, flags, payload=b"",
-          smac=CMAC, dmac=SMAC, ipid=0, opts=b""):
-    """An Ethernet frame holding one TCP segment; src and dst packed."""
+          smac=CMAC, dmac=SMAC, ipid=0, opts=b"", tags=(), ext=()):
+    """An Ethernet frame holding one TCP segment; src and dst packed.
+
+    tags: (TPID, VID) of VLAN tags, outermost first; ext: the types of
+    IPv6 extension headers before TCP."""
+    eth = dmac + smac + b"".join(struct.pack("!HH", t, v) for t, v in tags)
     thl = 20 + len(opts)
     tcp = bytearray(struct.pack("!HHIIHHHH", sport, dport, seq & 0xFFFFFFFF,
                                 ack & 0xFFFFFFFF, (thl // 4) << 12 | flags,
@@ -95,11 +113,13 @@ def frame(src, dst, sport, dport, seq, ack, flags, payload=b"",
         ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + tlen,
                                    ipid & 0xFFFF, 0x4000, 64, 6, 0, src, dst))
         struct.pack_into("=H", ip, 10, csum_native(bytes(ip)))
-        return dmac + smac + b"\x08\x00" + bytes(ip) + bytes(tcp)
+        return eth + b"\x08\x00" + bytes(ip) + bytes(tcp)
     pseudo = src + dst + struct.pack("!IxxxB", tlen, 6)
     struct.pack_into("=H", tcp, 16, csum_native(pseudo + tcp))
-    ip = struct.pack("!IHBB16s16s", 0x60000000, tlen, 6, 64, src, dst)
-    return dmac + smac + b"\x86\xdd" + ip + bytes(tcp)
+    hdrs = ext6(ext)
+    ip = struct.pack("!IHBB16s16s", 0x60000000, len(hdrs) + tlen,
+                     ext[0] if ext else 6, 64, src, dst)
+    return eth + b"\x86\xdd" + ip + hdrs + bytes(tcp)
 
 
 MSS_OPT = struct.pack("!BBH", 2, 4, 1460)
@@ -109,8 +129,9 @@ class Session:
     """One TCP connection, client to server, as a list of frames."""
 
     def __init__(self, cport, client=CLIENT, server=SERVER, sport=25,
-                 cisn=None, sisn=None, mss=1460):
+                 cisn=None, sisn=None, mss=1460, tags=(), ext=()):
         self.c, self.s = ipbytes(client), ipbytes(server)
+        self.tags, self.ext = tags, ext
         self.cport, self.sport = cport, sport
         rnd = random.Random(cport * 7919 + sport)
         self.cseq = cisn if cisn is not None else rnd.getrandbits(32)
@@ -125,14 +146,15 @@ class Session:
         self.frames.append(frame(self.c, self.s, self.cport, self.sport,
                                  self.cseq, self.sseq if flags & ACK else 0,
                                  flags, payload, CMAC, SMAC, self.ipid[0],
-                                 opts))
+                                 opts, self.tags, self.ext))
         self.cseq += len(payload) + (1 if flags & (SYN | FIN) else 0)
 
     def _s(self, flags, payload=b"", opts=b""):
         self.ipid[1] += 1
         self.frames.append(frame(self.s, self.c, self.sport, self.cport,
                                  self.sseq, self.cseq, flags, payload, SMAC,
-                                 CMAC, self.ipid[1], opts))
+                                 CMAC, self.ipid[1], opts, self.tags,
+                                 self.ext))
         self.sseq += len(payload) + (1 if flags & (SYN | FIN) else 0)
 
     def handshake(self):
@@ -950,11 +972,11 @@ def rcpt_sessions(n=10000, batch=100):
     return [s], {45001: w}
 
 
-# --- TCP the way stacks do it: stray SYNs and resets -----------------------
+# --- TCP the way stacks do it: stray SYNs and resets, tags, options -------
 
 def tcp_sessions():
-    """Segments a receiving stack ignores, the port reused, and resets
-    judged by their place."""
+    """Segments a receiving stack ignores, the port reused, and frames
+    behind VLAN tags or IPv6 extension headers."""
     sessions, want = [], {}
     body = b"Subject: tcp\r\n\r\nhello\r\n.\r\n"
 
@@ -1074,6 +1096,19 @@ def tcp_sessions():
                           ("rcpts", 1), ("cut", 1)),
                        ev("close", ("how", "rst"), ("msgs", 1))]
     sessions.append(s)
+
+    # behind an 802.1Q tag, behind QinQ (802.1ad, then 802.1Q), and
+    # IPv6 with extension headers, one chain behind a tag too
+    for port, tags, ext in ((47021, ((0x8100, 100),), ()),
+                            (47022, ((0x88A8, 200), (0x8100, 100)), ()),
+                            (47031, (), (60,)),
+                            (47032, (), (0, 43, 60)),
+                            (47033, ((0x8100, 100),), (0,))):
+        v6 = port > 47030
+        s = Session(port, CLIENT6 if v6 else CLIENT,
+                    SERVER6 if v6 else SERVER, tags=tags, ext=ext)
+        want[("v6", port) if v6 else port] = rest(s, prologue(s))
+        sessions.append(s)
     return sessions, want
 
 
