@@ -165,6 +165,38 @@ cidr_match(const struct cidr *c, const struct addr *a)
 }
 
 /*
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 2.5.5.2) as the
+ * IPv4 address it names; any other address as it is.
+ */
+void
+addr_unmap(const struct addr *in, struct addr *out)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+
+	*out = *in;
+	if (in->family != AF_INET6 || memcmp(in->a, prefix, 12) != 0)
+		return;
+	memset(out, 0, sizeof(*out));
+	out->family = AF_INET;
+	memcpy(out->a, in->a + 12, 4);
+}
+
+/* the same for a prefix within ::ffff:0:0/96 */
+void
+cidr_unmap(struct cidr *c)
+{
+	struct addr	 a;
+
+	addr_unmap(&c->addr, &a);
+	if (a.family == AF_INET && c->addr.family == AF_INET6 &&
+	    c->plen >= 96) {
+		c->addr = a;
+		c->plen -= 96;
+	}
+}
+
+/*
  * Addresses that never name one blockable host: unspecified,
  * loopback, multicast, limited broadcast, IPv4-mapped loopback.
  */

@@ -23,6 +23,8 @@ int	 addr_eq(const struct addr *, const struct addr *);
 int	 cidr_parse(const char *, struct cidr *);
 int	 cidr_match(const struct cidr *, const struct addr *);
 int	 addr_special(const struct addr *);
+void	 addr_unmap(const struct addr *, struct addr *);
+void	 cidr_unmap(struct cidr *);
 
 #define ADDR_STRLEN	46	/* INET6_ADDRSTRLEN */
 #define HOSTPORT_STRLEN	(ADDR_STRLEN + 8)

@@ -137,7 +137,9 @@ policy_allow(struct policy *p, const struct cidr *c, int fixed)
 		p->allow = v;
 		p->allowcap = cap;
 	}
-	p->allow[p->nallow++] = *c;
+	/* ::ffff:192.0.2.1 and 192.0.2.1 name one host */
+	p->allow[p->nallow] = *c;
+	cidr_unmap(&p->allow[p->nallow++]);
 	if (fixed)
 		p->nfixed = p->nallow;
 	return 0;
@@ -160,19 +162,25 @@ policy_allow_file(struct policy *p, const char *path, char *err,
     size_t errlen)
 {
 	FILE		*f;
-	char		 line[CONF_LINE_MAX + 2], *s, *e;
+	char		*line = NULL, *s, *e;
 	struct cidr	 c;
-	size_t		 keep = p->nallow;
+	size_t		 keep = p->nallow, cap = 0;
+	ssize_t		 len;
 	unsigned	 n = 0;
 
 	if ((f = fopen(path, "re")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f) != NULL) {
+	while ((len = getline(&line, &cap, f)) != -1) {
 		n++;
-		if (strchr(line, '\n') == NULL && !feof(f)) {
+		if (len > CONF_LINE_MAX + 1) {
 			snprintf(err, errlen, "%s:%u: line too long", path, n);
+			goto bad;
+		}
+		if (memchr(line, '\0', (size_t)len) != NULL) {
+			snprintf(err, errlen, "%s:%u: a NUL byte: not a text "
+			    "file", path, n);
 			goto bad;
 		}
 		if ((s = strchr(line, '#')) != NULL)
@@ -200,16 +208,18 @@ policy_allow_file(struct policy *p, const char *path, char *err,
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto bad;
 	}
+	free(line);
 	fclose(f);
 	return 0;
 bad:
 	p->nallow = keep;
+	free(line);
 	fclose(f);
 	return -1;
 }
 
 static int
-allowed(const struct policy *p, const struct addr *a)
+allow_match(const struct policy *p, const struct addr *a)
 {
 	size_t	 i;
 
@@ -219,6 +229,17 @@ allowed(const struct policy *p, const struct addr *a)
 		if (cidr_match(&p->allow[i], a))
 			return 1;
 	return 0;
+}
+
+/* never blocked: special, the machine's own, or in the allow list */
+int
+policy_allowed(const struct policy *p, const struct addr *a)
+{
+	struct addr	 u;
+
+	addr_unmap(a, &u);
+	return allow_match(p, a) || (u.family != a->family &&
+	    allow_match(p, &u));
 }
 
 /* a ring for a newly counted host, or -1 when POLICY_TRACK_MAX are in use */
@@ -254,32 +275,33 @@ untrack(struct policy *p, struct fw_host *h)
 }
 
 /*
- * Room for one more counted host: first drop every host whose newest
- * event left the window, then, if none did, the host counted first.
+ * Room for one more counted host: drop every host whose newest event
+ * left the window, or, if none did, the host whose newest event is the
+ * oldest (a worm's host that keeps sending is kept).
  */
 static void
 track_room(struct policy *p, int64_t t)
 {
 	size_t		 i, c = p->conf.count;
-	struct fw_host	*h;
-	int64_t		 newest;
+	struct fw_host	*h, *old = NULL;
+	int64_t		 newest, oldest = INT64_MAX;
 
 	for (i = 0; i < p->track.n; i++) {
 		h = &p->track.v[i];
 		if (h->addr.family == 0)
 			continue;
+		/* the event counted last: the newest, lines coming in order */
 		newest = p->ring[(size_t)h->mark * c +
 		    (p->ringpos[h->mark] + c - 1) % c];
 		if (newest <= t - (int64_t)p->conf.window)
 			untrack(p, h);
-	}
-	if (p->nfree > 0)
-		return;
-	for (i = 0; i < p->track.n; i++)
-		if (p->track.v[i].addr.family != 0) {
-			untrack(p, &p->track.v[i]);
-			return;
+		else if (newest < oldest) {
+			oldest = newest;
+			old = h;
 		}
+	}
+	if (p->nfree == 0 && old != NULL)
+		untrack(p, old);
 }
 
 /*
@@ -298,7 +320,7 @@ policy_decide(struct policy *p, const char *event, const struct addr *src,
 
 	if ((policy_trigger(event) & p->conf.triggers) == 0)
 		return POLICY_IGNORE;
-	if (allowed(p, src))
+	if (policy_allowed(p, src))
 		return POLICY_ALLOWED;
 	if (blocked)
 		return POLICY_ALREADY;
@@ -322,9 +344,11 @@ policy_decide(struct policy *p, const char *event, const struct addr *src,
 	ring = &p->ring[(size_t)h->mark * c];
 	ring[p->ringpos[h->mark]] = t;
 	p->ringpos[h->mark] = (uint32_t)((p->ringpos[h->mark] + 1) % c);
+	/* within the window either side: lines may come out of order */
 	for (k = 0, n = 0; k < c; k++)
 		if (ring[k] != INT64_MIN && ring[k] > t -
-		    (int64_t)p->conf.window && ring[k] <= t)
+		    (int64_t)p->conf.window && ring[k] < t +
+		    (int64_t)p->conf.window)
 			n++;
 	if (n < c)
 		return POLICY_THRESHOLD;

@@ -32,6 +32,7 @@ int		 policy_allow(struct policy *, const struct cidr *, int);
 int		 policy_allow_file(struct policy *, const char *, char *,
 		    size_t);
 void		 policy_allow_reset(struct policy *);
+int		 policy_allowed(const struct policy *, const struct addr *);
 enum policy_verdict policy_decide(struct policy *, const char *,
 		    const struct addr *, int64_t, int);
 const char	*policy_reason(enum policy_verdict);

@@ -1,9 +1,11 @@
 /* unit tests of detengo's decisions: triggers, thresholds, allow lists */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "addr.h"
+#include "bounds.h"
 #include "policy.h"
 #include "tap.h"
 
@@ -159,6 +161,68 @@ main(void)
 		blocked = decide(p, "mail", "203.0.113.99", 5070, 0) ==
 		    POLICY_BLOCK;
 	ok(blocked, "70,000 counted hosts: a sender still blocks");
+	policy_free(p);
+
+	/*
+	 * The table of counted hosts full: the host whose newest event is
+	 * oldest goes, not the one counted first (a worm that keeps
+	 * sending stays counted).
+	 */
+	c.count = 3;
+	c.window = 1000;
+	p = policy_new(&c);
+	decide(p, "mail", "198.51.100.7", 0, 0);
+	decide(p, "mail", "198.51.100.7", 500, 0);
+	for (i = 0; i < POLICY_TRACK_MAX - 1; i++) {
+		struct addr a = A("10.0.0.0");
+
+		a.a[1] = (uint8_t)(i >> 16);
+		a.a[2] = (uint8_t)(i >> 8);
+		a.a[3] = (uint8_t)i;
+		policy_decide(p, "mail", &a, 100, 0);
+	}
+	decide(p, "mail", "203.0.113.1", 600, 0);
+	ok(decide(p, "mail", "198.51.100.7", 601, 0) == POLICY_BLOCK,
+	    "a full table forgets the host with the oldest newest event");
+	/* events out of order within the window count */
+	ok(decide(p, "mail", "198.51.100.8", 909, 0) == POLICY_THRESHOLD &&
+	    decide(p, "mail", "198.51.100.8", 900, 0) == POLICY_THRESHOLD &&
+	    decide(p, "mail", "198.51.100.8", 905, 0) == POLICY_BLOCK,
+	    "events out of order within the window count");
+	policy_free(p);
+
+	/* ::ffff:a.b.c.d is a.b.c.d, in the allow list and in events */
+	c.count = 1;
+	p = policy_new(&c);
+	cidr_parse("::ffff:198.51.100.25", &cidr);
+	policy_allow(p, &cidr, 1);
+	cidr_parse("198.51.100.64/26", &cidr);
+	policy_allow(p, &cidr, 1);
+	cidr_parse("::ffff:192.0.2.0/120", &cidr);
+	policy_allow(p, &cidr, 1);
+	ok(decide(p, "mail", "198.51.100.25", 1, 0) == POLICY_ALLOWED &&
+	    decide(p, "mail", "::ffff:198.51.100.25", 1, 0) == POLICY_ALLOWED,
+	    "-a ::ffff:198.51.100.25 allows the IPv4 host in both forms");
+	ok(decide(p, "mail", "::ffff:198.51.100.70", 1, 0) == POLICY_ALLOWED,
+	    "-a 198.51.100.64/26 allows ::ffff:198.51.100.70");
+	ok(decide(p, "mail", "192.0.2.7", 1, 0) == POLICY_ALLOWED,
+	    "-a ::ffff:192.0.2.0/120 allows 192.0.2.7");
+	ok(decide(p, "mail", "198.51.100.26", 1, 0) == POLICY_BLOCK &&
+	    decide(p, "mail", "::ffff:198.51.100.27", 1, 0) == POLICY_BLOCK,
+	    "their neighbours are not");
+	policy_free(p);
+
+	/* a NUL byte in the allow file is named as such */
+	snprintf(path, sizeof(path), "/tmp/t_policy.XXXXXX");
+	if ((fd = mkstemp(path)) == -1 ||
+	    write(fd, "192.0.2.1\n198.51.100.1\0\n", 24) != 24)
+		abort();
+	close(fd);
+	p = policy_new(&c);
+	err[0] = '\0';
+	ok(policy_allow_file(p, path, err, sizeof(err)) == -1 &&
+	    strstr(err, ":2: a NUL byte") != NULL, "NUL byte named: %s", err);
+	unlink(path);
 	policy_free(p);
 	return tap_done();
 }
