@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <netinet/in.h>
+#include <net/if.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -195,7 +196,12 @@ save_state(void)
 {
 	if (g.statepath == NULL || !g.dirty)
 		return;
-	if (g.tail != NULL && strcmp(g.logpath, "-") != 0) {
+	/*
+	 * The place in the log moves on only when every block decided
+	 * before it is in the table: after a failed commit a restart
+	 * reads those lines again.
+	 */
+	if (g.tail != NULL && strcmp(g.logpath, "-") != 0 && g.npend == 0) {
 		tail_getpos(g.tail, &g.st.pos);
 		g.st.havepos = 1;
 	}
@@ -306,10 +312,20 @@ on_line(void *ctx, const char *p, size_t len, int overlong)
 	case POLICY_IGNORE:
 		return;
 	case POLICY_BLOCK:
+		/*
+		 * A full batch the firewall refuses: wait for it rather
+		 * than drop a host (the place in the log does not move
+		 * meanwhile).  --once or a signal gives up: the line is
+		 * read again at the next start.
+		 */
 		if (g.npend == FW_BATCH_MAX)
 			commit_pending();
+		while (g.npend == FW_BATCH_MAX && !g.once && !sig_stop) {
+			poll(NULL, 0, 1000);
+			commit_pending();
+		}
 		if (g.npend == FW_BATCH_MAX)
-			return;		/* the firewall refuses: counted */
+			return;
 		if (fw_set_put(&g.pendset, &src) == NULL) {
 			/* out of memory: what is pending goes now */
 			commit_pending();
@@ -383,13 +399,15 @@ seen_cb(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes)
 /*
  * One pass over the chain: blocks of the state missing from the table
  * (a firewall reload) are put back in one commit; hosts found in the
- * table are blocked already, whoever added them.
+ * table are blocked already, whoever added them.  A block of a host
+ * now never to be blocked (an -a or allow-file entry added since, an
+ * address of this machine) is lifted.
  */
 static void
 reconcile(int startup)
 {
 	struct seen	 s;
-	struct addr	*miss;
+	struct addr	*miss, a;
 	size_t		 i, nmiss = 0;
 	int64_t		 now = now_sec();
 
@@ -399,6 +417,23 @@ reconcile(int startup)
 		log_warnx("cannot read the firewall table");
 		fw_set_free(&s.set);
 		return;
+	}
+	for (i = 0; i < g.st.nblocks; ) {
+		a = g.st.blocks[i].host;
+		if (!policy_allowed(g.pol, &a)) {
+			i++;
+			continue;
+		}
+		if (fw_set_get(&s.set, &a) != NULL && fw_del(g.fw, &a, 1) == -1) {
+			log_warnx("cannot lift the block of an allowed host; "
+			    "trying again later");
+			i++;
+			continue;
+		}
+		fw_set_del(&s.set, &a);
+		state_del(&g.st, &a);	/* moves another block into i */
+		report_unblock(&a, "allowed");
+		g.dirty = 1;
 	}
 	if ((miss = calloc(g.st.nblocks + 1, sizeof(*miss))) == NULL)
 		fatal("calloc");
@@ -417,8 +452,10 @@ reconcile(int startup)
 		for (i = 0; i < s.set.n; i++) {
 			const struct fw_host *h = &s.set.v[i];
 
+			/* an allowed host's rules are someone else's */
 			if (h->addr.family == 0 ||
-			    state_find(&g.st, &h->addr) != NULL)
+			    state_find(&g.st, &h->addr) != NULL ||
+			    policy_allowed(g.pol, &h->addr))
 				continue;
 			state_add(&g.st, &h->addr, now,
 			    g.expire ? now + g.expire : 0);
@@ -459,6 +496,14 @@ allow_own(void)
 		} else
 			continue;
 		policy_allow(g.pol, &c, 1);
+		/* and the broadcast address of its IPv4 subnet */
+		if (c.addr.family == AF_INET && (i->ifa_flags & IFF_BROADCAST) &&
+		    i->ifa_broadaddr != NULL &&
+		    i->ifa_broadaddr->sa_family == AF_INET) {
+			memcpy(c.addr.a, &((struct sockaddr_in *)(void *)
+			    i->ifa_broadaddr)->sin_addr, 4);
+			policy_allow(g.pol, &c, 1);
+		}
 	}
 	freeifaddrs(ifa);
 }
@@ -505,7 +550,7 @@ parse_ports(const char *s)
 {
 	char		 buf[256], *tok, *save = NULL, *end;
 	long		 v;
-	int		 n = 0;
+	int		 n = 0, i;
 
 	if (strlen(s) >= sizeof(buf))
 		return -1;
@@ -517,6 +562,9 @@ parse_ports(const char *s)
 		if (*tok == '\0' || *end != '\0' || errno || v < 1 ||
 		    v > 65535 || n == FW_PORTS_MAX)
 			return -1;
+		for (i = 0; i < n; i++)
+			if (g.ports[i] == v)
+				return -1;
 		g.ports[n++] = (uint16_t)v;
 	}
 	return n;
@@ -623,7 +671,7 @@ static int
 cmd_unblock(const char *host)
 {
 	struct addr	 a;
-	int		 n;
+	int		 n, instate;
 
 	if (addr_parse(host, &a) == -1) {
 		fprintf(stderr, "detengo: --unblock: not an address: %s\n",
@@ -636,13 +684,20 @@ cmd_unblock(const char *host)
 	}
 	if ((n = fw_del(g.fw, &a, 1)) == -1)
 		return EX_RUNTIME;
-	if (g.statepath != NULL && state_del(&g.st, &a) == 0 &&
-	    state_save(g.statepath, &g.st) == -1)
-		log_warn("%s", g.statepath);
-	if (n == 0) {
+	instate = g.statepath != NULL && state_find(&g.st, &a) != NULL;
+	if (n == 0 && !instate) {
 		fprintf(stderr, "detengo: %s is not blocked\n", host);
 		return EX_RUNTIME;
 	}
+	/* a dry run changes neither the table nor the state */
+	if (instate && !g.dry) {
+		state_del(&g.st, &a);
+		if (state_save(g.statepath, &g.st) == -1)
+			log_warn("%s", g.statepath);
+	}
+	if (n == 0 && !g.dry)
+		log_info("%s: its rules were gone already (a firewall "
+		    "reload?); its block is forgotten", host);
 	report_unblock(&a, "manual");
 	return EX_OK;
 }
@@ -658,7 +713,7 @@ cmd_flush(void)
 	}
 	if ((n = fw_flush(g.fw)) == -1)
 		return EX_RUNTIME;
-	if (g.statepath != NULL) {
+	if (g.statepath != NULL && !g.dry) {
 		/* the blocks go; the place in the log stays */
 		while (g.st.nblocks > 0)
 			state_del(&g.st, &g.st.blocks[0].host);
@@ -685,7 +740,7 @@ static int
 follow(void)
 {
 	struct logpos	 pos;
-	int64_t		 nextexp, lastcheck = now_sec();
+	int64_t		 nextexp, lastcheck = now_sec(), left;
 	struct timespec	 lastsave, ts;
 	const char	*shadow;
 	int		 n = 0, timeout;
@@ -724,6 +779,7 @@ follow(void)
 				    "until fixed", err);
 			else
 				log_info("allow list read again");
+			lastcheck = 0;	/* lift what is allowed now */
 		}
 		if (sig_usr1 || now_sec() - lastcheck >= CHECK_EVERY) {
 			sig_usr1 = 0;
@@ -737,9 +793,13 @@ follow(void)
 		 * input, at its end of file.
 		 */
 		timeout = (g.once && !stdinput) || n > 0 ? 0 : 1000;
-		if (nextexp && (nextexp - now_sec()) * 1000 < timeout)
-			timeout = nextexp <= now_sec() ? 0 :
-			    (int)(nextexp - now_sec()) * 1000;
+		if (nextexp != 0) {
+			left = nextexp - now_sec();	/* any int64_t from the state */
+			if (left <= 0)
+				timeout = 0;
+			else if (left < timeout / 1000)
+				timeout = (int)left * 1000;
+		}
 		/* blocks still owed: at once, or after a second if one failed */
 		if (g.npend > 0)
 			timeout = g.failed ? 1000 : 0;
@@ -752,7 +812,8 @@ follow(void)
 		}
 		/* the lines that arrived together go into one commit */
 		commit_pending();
-		if (g.expire)
+		/* blocks end at their time, -x or not (the state may say so) */
+		if (g.expire || (nextexp != 0 && nextexp <= now_sec()))
 			nextexp = expire();
 		if (g.out.backlen > 0)
 			evout_flush(&g.out);
@@ -765,8 +826,12 @@ follow(void)
 		if (n == TAIL_EOF ||
 		    (g.once && !stdinput && n == 0 && g.npend == 0))
 			break;
+		/* --once does not wait for a firewall that refuses */
+		if (g.once && g.failed)
+			break;
 	}
-	commit_pending();
+	if (!g.failed)
+		commit_pending();
 	save_state();
 	return g.failed ? EX_RUNTIME : EX_OK;
 }
@@ -847,8 +912,8 @@ main(int argc, char *argv[])
 		case 'p':
 			if ((nports = parse_ports(optarg)) <= 0) {
 				fprintf(stderr, "detengo: -p takes up to %d "
-				    "ports from 1 to 65535, separated by "
-				    "commas: %s\n", FW_PORTS_MAX, optarg);
+				    "different ports from 1 to 65535, separated "
+				    "by commas: %s\n", FW_PORTS_MAX, optarg);
 				return EX_USAGE;
 			}
 			break;

@@ -197,6 +197,52 @@ for h in 31 32 33 34 35; do
 	    [ "$(grep -c " block .*host=198.51.100.$h " "$T/fout")" -eq 1 ]
 done
 
+# a block's end kept in the state is kept without -x too, without spinning
+now=$(date +%s)
+printf 'detengo-state 1\nblock 192.0.2.5 %d %d\n' "$now" $((now + 2)) \
+    >"$T/xstate"
+: >"$T/x.log"
+$D -n -s "$T/xstate" -w "$T/xout" "$T/x.log" 2>/dev/null &
+p=$!
+pids="$pids $p"
+sleep 4
+cpu=$(awk '{ print $14 + $15 }' /proc/$p/stat)
+tck=$(getconf CLK_TCK)
+kill $p
+wait $p
+check "detengo: a block's end from the state is kept without -x" \
+    grep -q ' unblock host=192.0.2.5 reason=expired' "$T/xout"
+check "detengo: ... and waiting for it costs no CPU ($cpu ticks in 4 s)" \
+    [ "$cpu" -lt "$tck" ]
+# an end far in the future does not hang --once
+printf 'detengo-state 1\nblock 198.51.100.9 5 9223372036854775807\n' \
+    >"$T/xstate2"
+timeout 10 $D -n -s "$T/xstate2" --once "$T/x.log" >/dev/null 2>&1
+check "detengo: an end in the year 292277026596 does not hang --once" \
+    [ $? -ne 124 ]
+# a block in the state of a host allowed since: lifted at start
+printf 'detengo-state 1\nblock 198.51.100.25 5 0\nblock 198.51.100.26 5 0\n' \
+    >"$T/astate"
+$D -n -a 198.51.100.25 -s "$T/astate" --once "$T/x.log" >"$T/aout" \
+    2>/dev/null
+check "detengo: a blocked host added to -a is unblocked (reason=allowed)" \
+    grep -q ' unblock host=198.51.100.25 reason=allowed' "$T/aout"
+check "detengo: ... and only it" \
+    [ "$(grep -c '^block ' "$T/astate")" -eq 1 ] && \
+    grep -q '^block 198.51.100.26 ' "$T/astate"
+# --unblock of a host only the state holds; a dry run changes nothing
+printf 'detengo-state 1\nblock 198.51.100.27 5 0\n' >"$T/ustate"
+$D -n -s "$T/ustate" --unblock 198.51.100.27 >"$T/uout" 2>/dev/null
+check "detengo: -n --unblock of a host in the state: exit 0, reported" \
+    [ $? -eq 0 ] && grep -q ' unblock host=198.51.100.27 reason=manual' "$T/uout"
+check "detengo: -n --unblock changes no state" \
+    grep -q '^block 198.51.100.27 ' "$T/ustate"
+$D -n -s "$T/ustate" --unblock 198.51.100.28 >/dev/null 2>&1
+check "detengo: --unblock of a host blocked nowhere: exit 1" [ $? -eq 1 ]
+$D -n -p 25,25 --once "$T/x.log" >/dev/null 2>"$T/perr"
+check "detengo: a port given twice is a usage error (exit 2)" \
+    [ $? -eq 2 ] && grep -q 'different ports' "$T/perr"
+
 # --- the real tables, in a private namespace ---
 if [ "$(id -u)" -ne 0 ]; then
 	echo "skip - detengo: the firewall tests need root (network namespaces, iptables)"
@@ -341,4 +387,83 @@ check "detengo beside an iptables -w loop: all 300 hosts blocked ($nr of 600 rul
     [ "$nr" -eq 600 ]
 check "detengo beside an iptables -w loop: all 150 of the admin's rules kept" \
     [ "$(grep -c 'udp' "$T/crules")" -eq 150 ]
+
+# the xtables lock held past -W: --once gives up with exit 1 and keeps
+# its place before the host, so that the next run blocks it
+inns iptables-legacy -F FORWARD
+rm -f "$T/lstate"
+: >"$T/l.log"
+inns $D -s "$T/lstate" --once "$T/l.log" >/dev/null 2>&1
+ev mail 198.51.100.66 >>"$T/l.log"
+flock "$XTABLES_LOCKFILE" sleep 6 &
+lk=$!
+pids="$pids $lk"
+sleep 0.3
+t0=$(date +%s)
+inns $D -W 1 -s "$T/lstate" --once "$T/l.log" >/dev/null 2>&1
+rc=$?
+t1=$(date +%s)
+check "detengo: --once with the lock held past -W: exit 1 or 4, at once ($((t1 - t0)) s)" \
+    [ $rc -eq 1 -o $rc -eq 4 ] && [ $((t1 - t0)) -lt 5 ]
+wait $lk
+inns $D -s "$T/lstate" --once "$T/l.log" >"$T/lout" 2>/dev/null
+check "detengo: ... and the next run blocks the host" \
+    grep -q ' block .*host=198.51.100.66 ' "$T/lout" && \
+    [ "$(inns iptables-legacy -S FORWARD | grep -c 198.51.100.66)" -eq 2 ]
+# following: commits fail, SIGTERM meanwhile: the place stays before the host
+ip netns exec "$NS" $D -W 1 -s "$T/lstate" "$T/l.log" >/dev/null 2>&1 &
+p=$!
+pids="$pids $p"
+sleep 0.5
+flock "$XTABLES_LOCKFILE" sleep 5 &
+lk=$!
+pids="$pids $lk"
+sleep 0.3
+ev mail 198.51.100.67 >>"$T/l.log"
+sleep 2.5
+kill $p
+wait $p
+wait $lk
+inns $D -s "$T/lstate" --once "$T/l.log" >"$T/lout" 2>/dev/null
+check "detengo: a host whose commit failed before SIGTERM is blocked at the next run" \
+    grep -q ' block .*host=198.51.100.67 ' "$T/lout"
+
+# following, a commit that fails is tried again, and a full batch waits
+# for it: 16,400 hosts while the lock is held, then all blocked
+inns iptables-legacy -F FORWARD
+rm -f "$T/bstate"
+: >"$T/b.log"
+ip netns exec "$NS" $D -W 1 -s "$T/bstate" -w "$T/bout" "$T/b.log" \
+    2>/dev/null &
+p=$!
+pids="$pids $p"
+sleep 0.5
+flock "$XTABLES_LOCKFILE" sleep 4 &
+lk=$!
+pids="$pids $lk"
+sleep 0.3
+awk 'BEGIN { for (i = 0; i < 16400; i++)
+	printf "2026-03-03T16:45:44.000000Z mail sid=%08x src=10.%d.%d.%d:40000 dst=203.0.113.25:25 from=w@example.org\n",
+	    i, i / 65536 % 256 + 1, i / 256 % 256, i % 256 }' >>"$T/b.log"
+wait $lk
+j=0
+while [ $j -lt 200 ] && [ "$(grep -c ' block ' "$T/bout" 2>/dev/null)" -lt 16400 ]; do
+	sleep 0.1
+	j=$((j + 1))
+done
+kill $p
+wait $p
+check "detengo: a full batch waits for the lock: 16,400 hosts, none dropped" \
+    [ "$(grep -c ' block ' "$T/bout")" -eq 16400 ] && \
+    [ "$(inns iptables-legacy -S FORWARD | grep -c -- '-j DROP')" -eq 16400 ]
+
+# the broadcast address of the machine's own subnet is never blocked
+inns ip link add cdv0 type veth peer name cdv1
+inns ip addr add 192.0.2.1/24 brd + dev cdv0
+: >"$T/o.log"
+ev mail 192.0.2.255 >>"$T/o.log"
+ev mail 192.0.2.1 >>"$T/o.log"
+inns $D -n --once --from-start "$T/o.log" >"$T/oout" 2>/dev/null
+check "detengo: its own address and its subnet's broadcast are allowed" \
+    [ "$(grep -c 'reason=allowed' "$T/oout")" -eq 2 ]
 exit 0
