@@ -26,6 +26,12 @@
  *
  * inotify only wakes us: after any event the same check runs, which looks
  * at the file itself, so a lost or merged event costs nothing.  The check:
+ *  0. an unfinished last line we hold is no longer in the file (shorter,
+ *     or other bytes there) while the file still holds every line passed
+ *     (its size is at least our offset, and the bytes before the offset
+ *     are ours): the writer took back a short write with ftruncate, as
+ *     capturo does.  Drop what we hold of that line and read again from
+ *     the offset; nothing passed is passed again.
  *  1. the file read (fd) shrank below what we read, or the TAIL_SUM_MAX
  *     bytes before our offset changed: it was truncated (copytruncate, or
  *     "> log").  Size alone misses a file truncated and refilled past our
@@ -259,6 +265,27 @@ win_ok(const struct tail *t, int fd)
 	return memcmp(b, t->win, t->winlen) == 0;
 }
 
+/*
+ * Are the bytes of the unfinished line we hold, file bytes [off, rd),
+ * still in the file?  Those kept whole and the last TAIL_SUM_MAX are
+ * compared: a line taken back and written again differently shows there.
+ */
+static int
+held_ok(struct tail *t)
+{
+	uint8_t	 b[TAIL_SUM_MAX];
+	size_t	 n = t->linelen;
+
+	if (n > 0 && (pread(t->fd, t->buf, n, (off_t)t->off) != (ssize_t)n ||
+	    memcmp(t->buf, t->line, n) != 0))
+		return 0;
+	if (t->linetot > n && t->ltaillen > 0 && (pread(t->fd, b, t->ltaillen,
+	    (off_t)(t->rd - t->ltaillen)) != (ssize_t)t->ltaillen ||
+	    memcmp(b, t->ltail, t->ltaillen) != 0))
+		return 0;
+	return 1;
+}
+
 /* open a log file for reading: a regular file, never a terminal or FIFO */
 static int
 open_log(const char *path, int nofollow, struct stat *sb)
@@ -384,7 +411,8 @@ static int
 check(struct tail *t)
 {
 	struct stat	 sb, nsb;
-	int		 budget = TAIL_READS_MAX, fd, rv;
+	uint64_t	 size;
+	int		 budget = TAIL_READS_MAX, fd, rv, ours, discard;
 
 	if (t->fd == -1) {
 		if (reopen(t) == -1)
@@ -395,7 +423,21 @@ check(struct tail *t)
 	for (;;) {
 		if (fstat(t->fd, &sb) == -1)
 			return -1;
-		if ((uint64_t)sb.st_size < t->rd || !win_ok(t, t->fd)) {
+		size = (uint64_t)sb.st_size;
+		ours = win_ok(t, t->fd);
+		if (ours && t->linetot > 0 && size >= t->off &&
+		    (size < t->rd || !held_ok(t))) {
+			log_info("%s: an unfinished last line of %llu bytes "
+			    "was taken back; reading on from offset %llu",
+			    t->path, (unsigned long long)t->linetot,
+			    (unsigned long long)t->off);
+			/* a line begun before our start goes on at off */
+			discard = t->discard;
+			line_reset(t);
+			t->discard = discard;
+			t->rd = t->off;
+		}
+		if (size < t->rd || !ours) {
 			log_warnx("%s: truncated, reading from the start",
 			    t->path);
 			if (recover_copy(t, &budget) == -1)

@@ -243,6 +243,34 @@ $D -n -p 25,25 --once "$T/x.log" >/dev/null 2>"$T/perr"
 check "detengo: a port given twice is a usage error (exit 2)" \
     [ $? -eq 2 ] && grep -q 'different ports' "$T/perr"
 
+# a half line taken back: capturo's writer truncates a short write away.
+# The lines before it are not read again, so at -t 2/3600 nobody is
+# blocked (each host sent one event)
+: >"$T/h.log"
+$D -n -t 2/3600 -w "$T/hout" "$T/h.log" 2>"$T/herr" &
+p=$!
+pids="$pids $p"
+sleep 0.3
+ev mail 198.51.100.41 >>"$T/h.log"
+ev mail 198.51.100.42 >>"$T/h.log"
+sz=$(wc -c <"$T/h.log")
+ev mail 198.51.100.43 | head -c 40 >>"$T/h.log"
+sleep 0.3
+truncate -s "$sz" "$T/h.log"
+ev mail 198.51.100.43 >>"$T/h.log"
+i=0
+while [ $i -lt 100 ] && ! grep -q '198.51.100.43 ' "$T/hout" 2>/dev/null; do
+	sleep 0.02
+	i=$((i + 1))
+done
+kill "$p"
+wait "$p"
+checkx "detengo: a half line taken back: each line acted on once" \
+    '[ "$(grep -c " skip .*reason=threshold" "$T/hout")" -eq 3 ] &&
+    [ "$(grep -c " block " "$T/hout")" -eq 0 ]'
+check "detengo: a half line taken back is no truncation" \
+    sh -c "! grep -q 'reading from the start' '$T/herr'"
+
 # --- the real tables, in a private namespace ---
 if [ "$(id -u)" -ne 0 ]; then
 	echo "skip - detengo: the firewall tests need root (network namespaces, iptables)"

@@ -437,6 +437,60 @@ test_rotations(void)
 	(void)d;
 }
 
+/*
+ * capturo takes back a short write with ftruncate: the half line goes, the
+ * lines before it stay.  Nothing passed may be passed again.
+ */
+static void
+test_takeback(void)
+{
+	struct tail	*t;
+	struct logpos	 p;
+	struct coll	*c;
+	char		 log[600];
+	int		 w;
+
+	fresh("takeback", log, sizeof(log));
+	put(log, "", 0);
+	t = topen(log, NULL, 0);
+	w = wopen(log);
+	wr(w, "a1\na2\n");
+	expect(t, "a1\na2\n", "takeback: before");
+	wr(w, "a3-half");
+	c = gather(t, 0);
+	check(c->n == 0, "tail: takeback: the half line is held (%d)", c->n);
+	check(ftruncate(w, 6) == 0, "truncate to the end of a2");
+	c = gather(t, 0);
+	is_str(c->buf, "", "tail: takeback: the half line taken back, "
+	    "nothing read again");
+	wr(w, "a3\n");
+	expect(t, "a3\n", "takeback: the line written again");
+	tail_getpos(t, &p);
+	check(pos_is(&p, log, 9), "tail: takeback: position after a3");
+
+	/* taken back and written again otherwise before we look */
+	wr(w, "b-half-xxxx");
+	c = gather(t, 0);
+	check(c->n == 0, "tail: takeback: another half line held (%d)",
+	    c->n);
+	check(ftruncate(w, 9) == 0, "truncate to the end of a3");
+	wr(w, "b1\nb2\nb3-longer\n");
+	expect(t, "b1\nb2\nb3-longer\n", "takeback and a longer write: "
+	    "the file's lines, no mix of old and new bytes");
+	tail_getpos(t, &p);
+	check(pos_is(&p, log, 25), "tail: takeback: position after b3");
+
+	/* truncated below the end of the last line passed: from the start */
+	wr(w, "c-half");
+	c = gather(t, 0);
+	check(ftruncate(w, 3) == 0, "truncate inside the lines passed");
+	wr(w, "c1\n");
+	expect(t, "a1\nc1\n", "takeback: a real truncation still reads "
+	    "from the start");
+	close(w);
+	tail_close(t);
+}
+
 static void
 test_missing(void)
 {
@@ -710,6 +764,7 @@ selftest(const char *dir)
 	test_append();
 	test_overlong();
 	test_rotations();
+	test_takeback();
 	test_missing();
 	test_resume();
 	test_stdin();
