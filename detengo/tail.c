@@ -92,6 +92,7 @@ struct tail {
 	size_t		 ltaillen;
 	int		 discard;	/* began before our start: drop it */
 	int		 eof;
+	int		 more;		/* the read budget ran out first */
 	int		 ifd;		/* the inotify descriptor, or -1 */
 	int		 dirwd, filewd;
 	uint8_t		*buf;		/* TAIL_READ_MAX */
@@ -406,7 +407,10 @@ reopen(struct tail *t)
 	return 0;
 }
 
-/* the work after a wake-up: see the comment at the top */
+/*
+ * The work after a wake-up: see the comment at the top.  t->more is set
+ * when the read budget ran out before the end of the file.
+ */
 static int
 check(struct tail *t)
 {
@@ -414,6 +418,7 @@ check(struct tail *t)
 	uint64_t	 size;
 	int		 budget = TAIL_READS_MAX, fd, rv, ours, discard;
 
+	t->more = 0;
 	if (t->fd == -1) {
 		if (reopen(t) == -1)
 			return -1;
@@ -446,8 +451,10 @@ check(struct tail *t)
 			t->winlen = 0;
 			line_reset(t);
 		}
-		if ((rv = drain(t, &budget)) != 0)
+		if ((rv = drain(t, &budget)) != 0) {
+			t->more = rv == 1;
 			return rv == 1 ? 0 : -1;
+		}
 		if (stat(t->path, &nsb) == -1)
 			return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
 		if ((uint64_t)nsb.st_dev == t->dev &&
@@ -465,6 +472,7 @@ check(struct tail *t)
 		}
 		if ((rv = drain(t, &budget)) != 0) {
 			close(fd);
+			t->more = rv == 1;
 			return rv == 1 ? 0 : -1;
 		}
 		if (t->linetot > 0)
@@ -764,7 +772,12 @@ tail_next(struct tail *t, int timeout_ms, tail_cb line, void *ctx)
 		if (check(t) == -1)
 			return -1;
 	}
-	while (t->n == 0 && !t->eof) {
+	/*
+	 * With the budget spent there is more to read now: no waiting, and
+	 * the caller is told even when no line was complete yet (a long
+	 * line), so that --once goes on to the end.
+	 */
+	while (t->n == 0 && !t->eof && !t->more) {
 		ms = timeout_ms;
 		if (timeout_ms > 0) {
 			if ((left = deadline - now_ms()) <= 0)
@@ -785,6 +798,8 @@ tail_next(struct tail *t, int timeout_ms, tail_cb line, void *ctx)
 	}
 	if (t->n == 0 && t->eof)
 		return TAIL_EOF;
+	if (t->n == 0 && t->more)
+		return TAIL_MORE;
 	return t->n;
 }
 

@@ -8,6 +8,8 @@
 
 /* tail_next() on standard input after its end */
 #define TAIL_EOF	(-2)
+/* tail_next(): no line yet, but more to read now: call again at once */
+#define TAIL_MORE	(-3)
 
 struct tail;
 
@@ -40,8 +42,11 @@ struct tail	*tail_open(const char *, const struct logpos *, int);
  * without its newline is held back (on standard input it is passed at the
  * end).  Returns the number of lines passed, 0 on timeout or when a
  * signal interrupted the wait, -1 on error (errno), TAIL_EOF once standard
- * input has ended.  One call reads at most TAIL_READS_MAX buffers: after
- * tail_fd() polls readable, call tail_next(t, 0, ...) until it returns 0.
+ * input has ended.  One call reads at most TAIL_READS_MAX buffers; when
+ * they held no complete line (a long line) and the file goes on, it
+ * returns TAIL_MORE at once instead of waiting.  After tail_fd() polls
+ * readable, call tail_next(t, 0, ...) until it returns 0: only 0 says
+ * that the file was read to its end.
  */
 int		 tail_next(struct tail *, int,
 		    void (*)(void *, const char *, size_t, int), void *);

@@ -118,6 +118,22 @@ $D -n --once -A "$T/allow2" "$T/t.log" >/dev/null 2>"$T/err"
 check "detengo: a bad allow file: exit 2, its line named" \
     [ $? -eq 2 ] && grep -q 'allow2:2:' "$T/err"
 
+# a line longer than one read's budget (64 reads of 256 KiB): --once
+# still reads on to the end, past it, to the event after it
+head -c $((20 * 1024 * 1024)) /dev/zero | tr '\0' x >"$T/big.log"
+echo >>"$T/big.log"
+ev mail 198.51.100.19 >>"$T/big.log"
+$D -n --once --from-start -s "$T/bigstate" "$T/big.log" >"$T/out" \
+    2>"$T/err"
+check "detengo: --once past a 20 MiB line: the long line skipped" \
+    grep -q 'lines=2 malformed=1 ' "$T/err"
+check "detengo: --once past a 20 MiB line: the event after it acted on" \
+    grep -q ' block .*host=198.51.100.19 ' "$T/out"
+check "detengo: --once past a 20 MiB line: the position at the end" \
+    [ "$(awk '$1 == "pos" { print $4 }' "$T/bigstate")" = \
+    "$(wc -c <"$T/big.log" | tr -d ' ')" ]
+rm -f "$T/big.log"
+
 # restart: what was written while detengo was down is acted on, once
 : >"$T/r.log"
 ev mail 198.51.100.20 >>"$T/r.log"

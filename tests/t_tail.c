@@ -81,11 +81,14 @@ gather(struct tail *t, int want)
 
 	memset(&c, 0, sizeof(c));
 	while (c.n < want && now_us() < end)
-		if ((r = tail_next(t, 100, collect, &c)) < 0) {
+		if ((r = tail_next(t, 100, collect, &c)) < 0 &&
+		    r != TAIL_MORE) {
 			printf("# tail_next: %d, %s\n", r, strerror(errno));
 			break;
 		}
-	if ((r = tail_next(t, 30, collect, &c)) < 0 && r != TAIL_EOF)
+	while ((r = tail_next(t, 30, collect, &c)) == TAIL_MORE)
+		;
+	if (r < 0 && r != TAIL_EOF)
 		printf("# tail_next: %s\n", strerror(errno));
 	return &c;
 }
@@ -329,6 +332,57 @@ test_overlong(void)
 	    blen / 100, c->n);
 	close(fd);
 	free(big);
+	tail_close(t);
+}
+
+/*
+ * A line longer than one call's read budget: the call says there is more
+ * (TAIL_MORE) at once, rather than 0 after its wait, so that a caller
+ * reading to the end (--once) goes on to the lines after it.
+ */
+static void
+test_budget(void)
+{
+	static struct coll	 c;
+	struct tail		*t;
+	struct logpos		 p;
+	char			 log[600], want[64];
+	char			*big;
+	size_t			 chunk = 1 << 20, i, blen;
+	int64_t			 t0, ms;
+	int			 fd, r, calls = 0;
+
+	blen = (size_t)TAIL_READ_MAX * TAIL_READS_MAX + 4 * chunk;
+	fresh("budget", log, sizeof(log));
+	if ((big = malloc(chunk)) == NULL)
+		err(2, NULL);
+	memset(big, 'x', chunk);
+	fd = wopen(log);
+	for (i = 0; i < blen; i += chunk)
+		if (write(fd, big, chunk) != (ssize_t)chunk)
+			err(2, "write");
+	wr(fd, "\nok\n");
+	close(fd);
+	free(big);
+
+	t = topen(log, NULL, 1);
+	memset(&c, 0, sizeof(c));
+	t0 = now_us();
+	r = tail_next(t, 2000, collect, &c);
+	ms = (now_us() - t0) / 1000;
+	check(r == TAIL_MORE && c.n == 0, "tail: budget spent inside a line: "
+	    "TAIL_MORE (%d)", r);
+	check(ms < 1000, "tail: TAIL_MORE comes without waiting (%lld ms)",
+	    (long long)ms);
+	/* as --once does: on until 0, never waiting */
+	while (r != 0 && r != -1 && calls++ < 100)
+		r = tail_next(t, 0, collect, &c);
+	snprintf(want, sizeof(want), "<overlong %d>\nok\n", EVENT_LINE_MAX + 1);
+	is_str(c.buf, want, "tail: read on to the end: the long line cut, the "
+	    "line after it whole");
+	tail_getpos(t, &p);
+	check(pos_is(&p, log, (uint64_t)blen + 4), "tail: budget: position at "
+	    "the end");
 	tail_close(t);
 }
 
@@ -763,6 +817,7 @@ selftest(const char *dir)
 	log_init("t_tail", 1);
 	test_append();
 	test_overlong();
+	test_budget();
 	test_rotations();
 	test_takeback();
 	test_missing();
@@ -891,6 +946,8 @@ main(int argc, char *argv[])
 		n = tail_next(t, (int)idle, print_line, NULL);
 		if (n == TAIL_EOF)
 			break;
+		if (n == TAIL_MORE)
+			continue;
 		if (n == -1)
 			err(1, "tail_next");
 		if (n == 0 && idle >= 0)
