@@ -757,7 +757,7 @@ follow(void)
 	g.tail = tail_open(g.logpath, g.st.havepos ? &g.st.pos : NULL,
 	    g.fromstart);
 	if (g.tail == NULL) {
-		log_warn("%s", g.logpath);
+		log_warnx("%s: %s", g.logpath, tail_why(errno));
 		return EX_RUNTIME;
 	}
 	if (g.statepath != NULL && strcmp(g.logpath, "-") != 0) {

@@ -93,6 +93,7 @@ struct tail {
 	int		 discard;	/* began before our start: drop it */
 	int		 eof;
 	int		 more;		/* the read budget ran out first */
+	int		 notreg;	/* said that PATH is no regular file */
 	int		 ifd;		/* the inotify descriptor, or -1 */
 	int		 dirwd, filewd;
 	uint8_t		*buf;		/* TAIL_READ_MAX */
@@ -287,16 +288,32 @@ held_ok(struct tail *t)
 	return 1;
 }
 
-/* open a log file for reading: a regular file, never a terminal or FIFO */
+/*
+ * Open a log file for reading: a regular file, never a terminal or FIFO;
+ * anything else is EINVAL.
+ */
 static int
 open_log(const char *path, int nofollow, struct stat *sb)
 {
 	int	 fd, flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
 
+	/*
+	 * Look before opening: opening a FIFO wakes a writer that waits for
+	 * a reader, and opening a device can do things.  fstat() below
+	 * still decides, for a name replaced in between.
+	 */
+	if ((nofollow ? lstat(path, sb) : stat(path, sb)) == 0 &&
+	    !S_ISREG(sb->st_mode) && !S_ISLNK(sb->st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (nofollow)
 		flags |= O_NOFOLLOW;
-	if ((fd = open(path, flags)) == -1)
+	if ((fd = open(path, flags)) == -1) {
+		if (errno == ENXIO)	/* a socket */
+			errno = EINVAL;
 		return -1;
+	}
 	if (fstat(fd, sb) == -1) {
 		close(fd);
 		return -1;
@@ -307,6 +324,21 @@ open_log(const char *path, int nofollow, struct stat *sb)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * PATH names something else than a regular file, a directory say: follow
+ * on as tail -F does.  Say it once, keep reading the file held (if any),
+ * and wait for a regular file under the name.
+ */
+static void
+not_regular(struct tail *t)
+{
+	if (t->notreg)
+		return;
+	t->notreg = 1;
+	log_warnx("%s: not a regular file; waiting for a regular file there",
+	    t->path);
 }
 
 static void
@@ -351,6 +383,7 @@ adopt(struct tail *t, int fd, const struct stat *sb, uint64_t off,
 	t->rd = t->off = off;
 	t->winlen = 0;
 	line_reset(t);
+	t->notreg = 0;
 	watch_file(t, name);
 }
 
@@ -400,8 +433,11 @@ reopen(struct tail *t)
 	struct stat	 sb;
 	int		 fd;
 
-	if ((fd = open_log(t->path, 0, &sb)) == -1)
-		return errno == ENOENT ? 0 : -1;
+	if ((fd = open_log(t->path, 0, &sb)) == -1) {
+		if (errno == EINVAL)
+			not_regular(t);
+		return errno == ENOENT || errno == EINVAL ? 0 : -1;
+	}
 	log_info("%s: found, reading from the start", t->path);
 	adopt(t, fd, &sb, 0, t->path);
 	return 0;
@@ -460,11 +496,18 @@ check(struct tail *t)
 		if ((uint64_t)nsb.st_dev == t->dev &&
 		    (uint64_t)nsb.st_ino == t->ino)
 			return 0;
+		if (!S_ISREG(nsb.st_mode)) {
+			not_regular(t);
+			return 0;
+		}
 		if (nsb.st_size == 0)
 			return 0;
 		/* open the new file before letting the old one go */
-		if ((fd = open_log(t->path, 0, &nsb)) == -1)
-			return errno == ENOENT ? 0 : -1;
+		if ((fd = open_log(t->path, 0, &nsb)) == -1) {
+			if (errno == EINVAL)
+				not_regular(t);
+			return errno == ENOENT || errno == EINVAL ? 0 : -1;
+		}
 		if (nsb.st_size == 0 || ((uint64_t)nsb.st_dev == t->dev &&
 		    (uint64_t)nsb.st_ino == t->ino)) {
 			close(fd);
@@ -801,6 +844,15 @@ tail_next(struct tail *t, int timeout_ms, tail_cb line, void *ctx)
 	if (t->n == 0 && t->more)
 		return TAIL_MORE;
 	return t->n;
+}
+
+const char *
+tail_why(int e)
+{
+	if (e == EINVAL)
+		return "not a regular file (use - to read a pipe or standard "
+		    "input)";
+	return strerror(e);
 }
 
 void

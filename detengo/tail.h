@@ -28,9 +28,15 @@ struct tail;
  * a file that does not exist yet is waited for and read from 0.
  * One tail at a time per process (libinotifytools keeps global state).
  * NULL with errno on error: EBUSY (another tail is open), ENOENT (no such
- * directory), ENOMEM, or what inotify reported.
+ * directory), EINVAL (PATH is there but no regular file: a directory, a
+ * FIFO, a device), ENOMEM, or what inotify reported.  Once open, PATH
+ * turning into something else than a regular file is no error: it is
+ * said once, and a regular file is waited for there, as tail -F does.
  */
 struct tail	*tail_open(const char *, const struct logpos *, int);
+
+/* what an errno of tail_open() or tail_next() means, for a message */
+const char	*tail_why(int);
 
 /*
  * Wait up to timeout_ms (0: not at all, -1: for ever) for complete lines,

@@ -259,6 +259,44 @@ $D -n -p 25,25 --once "$T/x.log" >/dev/null 2>"$T/perr"
 check "detengo: a port given twice is a usage error (exit 2)" \
     [ $? -eq 2 ] && grep -q 'different ports' "$T/perr"
 
+# the log's name taken by a directory while following: warned once,
+# waited out as tail -F does; a regular file there later is followed
+: >"$T/d.log"
+$D -n -w "$T/dout" "$T/d.log" 2>"$T/derr" &
+p=$!
+pids="$pids $p"
+sleep 0.3
+rm "$T/d.log"
+mkdir "$T/d.log"
+sleep 0.3
+touch "$T/d.log/x"
+sleep 0.2
+checkx "detengo: a directory under the log's name: still following" \
+    'kill -0 $p 2>/dev/null'
+check "detengo: a directory under the log's name: said once" \
+    [ "$(grep -c 'd.log: not a regular file; waiting' "$T/derr")" -eq 1 ]
+rm -r "$T/d.log"
+ev mail 198.51.100.39 >"$T/d.log"
+i=0
+while [ $i -lt 100 ] && ! grep -q '198.51.100.39 ' "$T/dout" 2>/dev/null; do
+	sleep 0.02
+	i=$((i + 1))
+done
+check "detengo: then the regular file there is followed" \
+    grep -q ' block .*host=198.51.100.39 ' "$T/dout"
+kill "$p" 2>/dev/null
+wait "$p"
+check "detengo: and it ends cleanly" [ $? -eq 0 ]
+
+# at the start a FIFO is refused, pointing to -; exit 1 (the log cannot
+# be read)
+mkfifo "$T/ff"
+$D -n --once "$T/ff" >/dev/null 2>"$T/err"
+check "detengo: a FIFO as logfile: exit 1" [ $? -eq 1 ]
+check "detengo: a FIFO as logfile: not a regular file, use -" \
+    grep -q 'ff: not a regular file (use - to read a pipe or standard input)' \
+    "$T/err"
+
 # a half line taken back: capturo's writer truncates a short write away.
 # The lines before it are not read again, so at -t 2/3600 nobody is
 # blocked (each host sent one event)

@@ -37,6 +37,7 @@ struct coll {
 	int	 n, over;
 	size_t	 lastlen;
 	char	 lastbyte;
+	int	 err;		/* tail_next() failed */
 };
 
 static void
@@ -84,12 +85,15 @@ gather(struct tail *t, int want)
 		if ((r = tail_next(t, 100, collect, &c)) < 0 &&
 		    r != TAIL_MORE) {
 			printf("# tail_next: %d, %s\n", r, strerror(errno));
+			c.err = r == -1;
 			break;
 		}
 	while ((r = tail_next(t, 30, collect, &c)) == TAIL_MORE)
 		;
-	if (r < 0 && r != TAIL_EOF)
+	if (r < 0 && r != TAIL_EOF) {
 		printf("# tail_next: %s\n", strerror(errno));
+		c.err = 1;
+	}
 	return &c;
 }
 
@@ -545,6 +549,76 @@ test_takeback(void)
 	tail_close(t);
 }
 
+/*
+ * A directory, or a FIFO, put where the log was: no error, the file held
+ * is read on, and a regular file there later is followed, as tail -F
+ * does.  At the start such a name is an error, EINVAL.
+ */
+static void
+test_notreg(void)
+{
+	struct tail	*t;
+	struct logpos	 p;
+	struct coll	*c;
+	char		 log[600], fifo[620];
+	const char	*d, *why;
+	int		 w;
+
+	d = fresh("notreg", log, sizeof(log));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", d);
+	put(log, "", 0);
+	t = topen(log, NULL, 0);
+	w = wopen(log);
+	wr(w, "n1\n");
+	expect(t, "n1\n", "notreg: before");
+	wr(w, "n2\n");
+	check(unlink(log) == 0 && mkdir(log, 0700) == 0, "rm log; mkdir log");
+	c = gather(t, 1);
+	check(!c->err && strcmp(c->buf, "n2\n") == 0, "tail: a directory "
+	    "under the name: no error, the file held read to its end");
+	wr(w, "n3\n");
+	c = gather(t, 1);
+	check(!c->err && strcmp(c->buf, "n3\n") == 0, "tail: and read on "
+	    "while the directory is there");
+	check(rmdir(log) == 0 && mkfifo(log, 0600) == 0, "rmdir log; "
+	    "mkfifo log");
+	c = gather(t, 0);
+	check(!c->err && c->n == 0, "tail: a FIFO under the name: no error");
+	check(unlink(log) == 0, "rm log");
+	put(log, "m1\n", 0);
+	expect(t, "m1\n", "notreg: then a regular file there is followed");
+	tail_getpos(t, &p);
+	check(pos_is(&p, log, 3), "tail: notreg: position in the new file");
+	close(w);
+	tail_close(t);
+
+	/* missing at the start, a directory first, then the file */
+	check(unlink(log) == 0, "rm log");
+	t = topen(log, NULL, 0);
+	check(mkdir(log, 0700) == 0, "mkdir log");
+	c = gather(t, 0);
+	check(!c->err && c->n == 0, "tail: waited for, a directory comes "
+	    "first: no error");
+	check(rmdir(log) == 0, "rmdir log");
+	put(log, "k1\n", 0);
+	expect(t, "k1\n", "notreg: the file that came after it, from 0");
+	tail_close(t);
+
+	/* at the start: an error that says what is wrong */
+	check(mkfifo(fifo, 0600) == 0, "mkfifo");
+	check(tail_open(fifo, NULL, 0) == NULL && errno == EINVAL,
+	    "tail: a FIFO at the start: EINVAL");
+	why = tail_why(EINVAL);
+	check(strstr(why, "not a regular file") != NULL &&
+	    strstr(why, "use -") != NULL, "tail: tail_why() says it and "
+	    "names - (%s)", why);
+	check(tail_open(d, NULL, 0) == NULL && errno == EINVAL,
+	    "tail: a directory at the start: EINVAL");
+	t = topen(log, NULL, 1);
+	expect(t, "k1\n", "tail_open works after a refused one");
+	tail_close(t);
+}
+
 static void
 test_missing(void)
 {
@@ -820,6 +894,7 @@ selftest(const char *dir)
 	test_budget();
 	test_rotations();
 	test_takeback();
+	test_notreg();
 	test_missing();
 	test_resume();
 	test_stdin();
