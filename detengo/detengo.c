@@ -261,7 +261,7 @@ commit_pending(void)
 
 /* one line of the log */
 static void
-on_line(void *ctx, const char *p, size_t len, int overlong)
+on_line(void *ctx, const char *p, size_t len, int flags)
 {
 	struct ev_rec	 rec;
 	struct addr	 src;
@@ -273,9 +273,10 @@ on_line(void *ctx, const char *p, size_t len, int overlong)
 	(void)ctx;
 	g.lines++;
 	g.dirty = 1;
-	if (overlong) {
+	if (flags) {
 		r = -1;
-		why = "line over the limit";
+		why = flags & TAIL_NO_NEWLINE ? "no newline at end of input" :
+		    "line over the limit";
 	} else
 		r = event_parse(p, len, &rec, &why);
 	if (r == EV_UNKNOWN) {

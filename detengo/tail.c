@@ -183,7 +183,7 @@ line_done(struct tail *t, const uint8_t *p, size_t n)
 	if (len > TAIL_LINE_KEEP)
 		len = TAIL_LINE_KEEP;
 	t->n++;
-	t->cb(t->ctx, s, len, total > EVENT_LINE_MAX);
+	t->cb(t->ctx, s, len, total > EVENT_LINE_MAX ? TAIL_OVERLONG : 0);
 }
 
 /* split bytes read into lines; t->rd is advanced by the caller */
@@ -773,11 +773,15 @@ stdin_read(struct tail *t)
 		return errno == EINTR || errno == EAGAIN ? 0 : -1;
 	if (r == 0) {
 		t->eof = 1;
-		/* a last line without its newline ends with the input */
+		/*
+		 * A last line without its newline is most likely half a line
+		 * (its writer was killed in the middle): flagged, so that the
+		 * caller counts it and does not act on it.
+		 */
 		if (t->linetot > 0 && !t->discard) {
 			t->n++;
-			t->cb(t->ctx, t->line, t->linelen,
-			    t->linetot > EVENT_LINE_MAX);
+			t->cb(t->ctx, t->line, t->linelen, TAIL_NO_NEWLINE |
+			    (t->linetot > EVENT_LINE_MAX ? TAIL_OVERLONG : 0));
 		}
 		line_reset(t);
 		return 0;

@@ -11,6 +11,10 @@
 /* tail_next(): no line yet, but more to read now: call again at once */
 #define TAIL_MORE	(-3)
 
+/* flags of a line passed: a line with any of them must not be acted on */
+#define TAIL_OVERLONG	0x1	/* over EVENT_LINE_MAX: cut */
+#define TAIL_NO_NEWLINE	0x2	/* standard input ended inside it */
+
 struct tail;
 
 /*
@@ -40,19 +44,21 @@ const char	*tail_why(int);
 
 /*
  * Wait up to timeout_ms (0: not at all, -1: for ever) for complete lines,
- * and call line(ctx, p, len, overlong) for each, in order: p holds the
+ * and call line(ctx, p, len, flags) for each, in order: p holds the
  * line without its newline; a line longer than EVENT_LINE_MAX is passed
- * as its first EVENT_LINE_MAX + 1 bytes with overlong set.  p is valid
- * only during the call; tail_getpos() there already counts the line.
- * Bytes are passed as they are (NULs included).  A last line
- * without its newline is held back (on standard input it is passed at the
- * end).  Returns the number of lines passed, 0 on timeout or when a
- * signal interrupted the wait, -1 on error (errno), TAIL_EOF once standard
- * input has ended.  One call reads at most TAIL_READS_MAX buffers; when
- * they held no complete line (a long line) and the file goes on, it
- * returns TAIL_MORE at once instead of waiting.  After tail_fd() polls
- * readable, call tail_next(t, 0, ...) until it returns 0: only 0 says
- * that the file was read to its end.
+ * as its first EVENT_LINE_MAX + 1 bytes with TAIL_OVERLONG in flags.  p is
+ * valid only during the call; tail_getpos() there already counts the
+ * line.  Bytes are passed as they are (NULs included).  A last line
+ * without its newline is held back; at the end of standard input it is
+ * passed with TAIL_NO_NEWLINE, only to be counted: it is most likely half
+ * a line, left by a writer killed in its middle (capturo-events(5):
+ * readers take whole lines only).  Returns the number of lines passed, 0
+ * on timeout or when a signal interrupted the wait, -1 on error (errno),
+ * TAIL_EOF once standard input has ended.  One call reads at most
+ * TAIL_READS_MAX buffers; when they held no complete line (a long line)
+ * and the file goes on, it returns TAIL_MORE at once instead of waiting.
+ * After tail_fd() polls readable, call tail_next(t, 0, ...) until it
+ * returns 0: only 0 says that the file was read to its end.
  */
 int		 tail_next(struct tail *, int,
 		    void (*)(void *, const char *, size_t, int), void *);

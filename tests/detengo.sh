@@ -77,6 +77,21 @@ check "detengo: loopback, multicast and -a hosts skipped as allowed" \
 check "detengo: every report line is a well-formed event" \
     sh -c "! grep -v '^20[0-9-]*T[0-9:.]*Z \(block\|skip\|unblock\) ' '$T/out'"
 
+# standard input ending inside a line: half a line (a writer killed
+# mid-line; here it would parse) is counted as malformed, named, and
+# never acted on
+{ ev mail 198.51.100.17; ev mail 198.51.100.18 | head -c -3; } |
+    $D -n - >"$T/out" 2>"$T/err"
+check "detengo: stdin: the whole line acted on" \
+    grep -q ' block .*host=198.51.100.17 ' "$T/out"
+check "detengo: stdin: a last line without newline is not acted on" \
+    sh -c "! grep -q 198.51.100.18 '$T/out'"
+check "detengo: stdin: it is counted as malformed" \
+    grep -q 'lines=2 malformed=1 ' "$T/err"
+check "detengo: stdin: and named with its line number" \
+    grep -q -- '-: line 2 read: skipped, malformed: no newline at end of input' \
+    "$T/err"
+
 # thresholds and triggers
 : >"$T/t.log"
 for i in 1 2; do ev mail 198.51.100.11 >>"$T/t.log"; done

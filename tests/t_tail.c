@@ -30,26 +30,37 @@
 
 static const char *tdir;
 
-/* what the follower passed, one line each, "<overlong N>" for a cut one */
+/*
+ * What the follower passed, one line each: "<overlong N>" for a cut one,
+ * "<no newline> " before one that ended without its newline.
+ */
 struct coll {
 	char	 buf[1 << 20];
 	size_t	 len;
-	int	 n, over;
+	int	 n, over, nonl;
 	size_t	 lastlen;
 	char	 lastbyte;
 	int	 err;		/* tail_next() failed */
 };
 
 static void
-collect(void *ctx, const char *p, size_t len, int over)
+collect(void *ctx, const char *p, size_t len, int flags)
 {
-	struct coll	*c = ctx;
-	char		 tag[64];
+	static const char	 nonl[] = "<no newline> ";
+	struct coll		*c = ctx;
+	char			 tag[64];
 
 	c->n++;
 	c->lastlen = len;
 	c->lastbyte = len > 0 ? p[len - 1] : 0;
-	if (over) {
+	if (flags & TAIL_NO_NEWLINE) {
+		c->nonl++;
+		if (c->len + sizeof(nonl) < sizeof(c->buf)) {
+			memcpy(c->buf + c->len, nonl, sizeof(nonl) - 1);
+			c->len += sizeof(nonl) - 1;
+		}
+	}
+	if (flags & TAIL_OVERLONG) {
 		c->over++;
 		snprintf(tag, sizeof(tag), "<overlong %zu>", len);
 		p = tag;
@@ -763,8 +774,8 @@ test_stdin(void)
 	wr(pfd[1], "rt");
 	close(pfd[1]);
 	c = gather(t, 1);
-	is_str(c->buf, "part\n", "tail: stdin: the last line without newline "
-	    "at the end");
+	is_str(c->buf, "<no newline> part\n", "tail: stdin: the last line "
+	    "without newline, at the end, flagged not to be acted on");
 	n = tail_next(t, 0, collect, c);
 	check(n == TAIL_EOF, "tail: stdin: then TAIL_EOF (%d)", n);
 	tail_close(t);
@@ -951,10 +962,12 @@ writer(const char *path, const char *count, const char *pause)
 }
 
 static void
-print_line(void *ctx, const char *p, size_t len, int over)
+print_line(void *ctx, const char *p, size_t len, int flags)
 {
 	(void)ctx;
-	if (over)
+	if (flags & TAIL_NO_NEWLINE)
+		fputs("[no newline] ", stdout);
+	if (flags & TAIL_OVERLONG)
 		fputs("[overlong] ", stdout);
 	fwrite(p, 1, len, stdout);
 	putchar('\n');
