@@ -157,7 +157,7 @@ FUZZ_FLAGS=	-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 FZ=		obj-fuzz
 FZ_smtp_SRCS=	capturo/smtp.c capturo/mime.c
 FZ_reasm_SRCS=	capturo/reasm.c
-FZ_event_SRCS=	common/event.c
+FZ_event_SRCS=	common/event.c common/addr.c
 FZ_state_SRCS=	detengo/state.c common/addr.c
 FZ_mime_SRCS=	capturo/mime.c
 FZ_decode_SRCS=	capturo/decode.c

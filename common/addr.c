@@ -41,6 +41,8 @@ addr_parse_hostport(const char *s, size_t len, struct addr *a, uint16_t *port)
 		    p[1] != ':')
 			return -1;
 		hl = p - s - 1;
+		if (hl >= sizeof(host))
+			return -1;
 		memcpy(host, s + 1, hl);
 		host[hl] = '\0';
 		if (strchr(host, ':') == NULL)

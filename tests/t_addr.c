@@ -60,6 +60,8 @@ main(void)
 	ok(hp("01.2.3.4:25", NULL, 0), "leading zero octet");
 	ok(addr_parse_hostport("1.2.3.4:25\0x", 12, &a, NULL) == -1,
 	    "NUL inside");
+	ok(hp("[1111:2222:3333:4444:5555:6666:7777:8888:99999999]:1", NULL, 0),
+	    "brackets holding more than an address refused, no overflow");
 	ok(addr_parse("192.0.2.300", &a) == -1, "octet over 255");
 	ok(addr_parse("2001:db8::1", &a) == 0 && a.family == AF_INET6,
 	    "v6 parse");

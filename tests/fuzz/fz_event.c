@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
 #include "bounds.h"
 #include "event.h"
 #include "fuzz.h"
@@ -408,6 +409,15 @@ parse_mode(const uint8_t *p, size_t len)
 		FZ_CHECK(r.f[i].val[r.f[i].len] == '\0', "value not NUL-ended");
 		FZ_CHECK(event_get(&r, r.f[i].key, &n) == r.f[i].val &&
 		    n == r.f[i].len, "event_get(%s)", r.f[i].key);
+		/* what detengo makes of a well-formed line's addresses */
+		if (strcmp(r.f[i].key, "src") == 0 ||
+		    strcmp(r.f[i].key, "dst") == 0) {
+			struct addr	 a;
+			uint16_t	 port;
+
+			(void)addr_parse_hostport(r.f[i].val, r.f[i].len, &a,
+			    &port);
+		}
 		if (strcmp(r.f[i].key, "cut") == 0) {
 			FZ_CHECK(i == r.nfields - 1, "cut not last");
 			cut = 1;
