@@ -41,6 +41,8 @@ struct flow {
 	uint8_t		 fin[2];
 	uint8_t		 acked[2];		/* ack[] is set */
 	uint32_t	 ack[2];		/* the peer's last ACK of each way */
+	uint8_t		 sent[2];		/* sndmax[] is set */
+	uint32_t	 sndmax[2];		/* past the last byte sent each way */
 	/* a client SYN with another ISN, until the server answers it */
 	uint8_t		 nsyn;
 	uint8_t		 nsyn_has_mac;
@@ -472,23 +474,48 @@ stray_syn(const struct flow *f, uint32_t seq)
 }
 
 /*
- * A reset counts only near where its receiver stands (RFC 5961 3.2,
- * RFC 9293 3.10.7.4): within RST_SEQ_WINDOW from the next byte seen
- * of its sender, or from what its receiver last acknowledged, which
- * also covers bytes the capture missed.  A receiver drops any other
- * reset, so the connection goes on.  With nothing of the sender seen
- * there is nothing to judge by, and the reset is taken.
+ * A reset counts only where its receiver stands (RFC 5961 3.2, RFC
+ * 9293 3.10.7.4): a receiver takes one whose sequence number is the
+ * next it expects, and answers any other with a challenge ACK, the
+ * connection going on.  What it expects lies between the next byte
+ * the capture has of the sender and what the receiver last
+ * acknowledged (more, when the capture missed bytes): a reset there is
+ * taken.  With nothing of the sender seen there is nothing to judge by.
  */
 static int
 rst_valid(const struct flow *f, int dir, uint32_t seq)
 {
 	const struct reasm	*r = &f->r[dir];
+	uint32_t		 lo, hi;
 
 	if (!r->started && !f->acked[dir])
 		return 1;
-	if (r->started && seq - r->next <= RST_SEQ_WINDOW)
-		return 1;
-	return f->acked[dir] && seq - f->ack[dir] <= RST_SEQ_WINDOW;
+	if (!r->started)
+		return seq == f->ack[dir];
+	if (!f->acked[dir])
+		return seq == r->next;
+	lo = r->next;
+	hi = f->ack[dir];
+	if ((int32_t)(hi - lo) < 0) {
+		lo = f->ack[dir];
+		hi = r->next;
+	}
+	return seq - lo <= hi - lo;
+}
+
+/*
+ * Would the receiver take this segment's data?  Not without ACK (RFC
+ * 9293 3.10.7.4, fifth check), nor with an ACK of bytes never sent
+ * (Linux drops those; RFC 5961 5.2), nor on a SYN: SMTP clients wait
+ * for the greeting, and a server without TCP Fast Open ignores SYN
+ * data (RFC 7413).
+ */
+static int
+data_taken(const struct flow *f, int dir, const struct pkt *p)
+{
+	if ((p->flags & (TH_SYN | TH_ACK)) != TH_ACK)
+		return 0;
+	return !f->sent[!dir] || (int32_t)(p->ack - f->sndmax[!dir]) <= 0;
 }
 
 void
@@ -498,7 +525,7 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 	struct flowkey	 k;
 	struct flow	*f;
 	int		 dir, syn = p->flags & TH_SYN, ack = p->flags & TH_ACK;
-	uint32_t	 isn;
+	uint32_t	 isn, end;
 	uint8_t		 mac[6], has_mac;
 	struct reasm_cb	 cb[2] = { { deliver_c, gap_c, NULL },
 			    { deliver_s, gap_s, NULL } };
@@ -538,7 +565,7 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 		if (!rst_valid(f, dir, p->seq))
 			return;
 	} else if (dir == C2S && syn && !ack && stray_syn(f, p->seq)) {
-		if (!f->fin[C2S] && !f->fin[S2C]) {
+		if (!f->fin[C2S]) {
 			/*
 			 * A SYN inside an open connection: the server
 			 * answers it with a challenge ACK and keeps the
@@ -553,7 +580,7 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 			memcpy(f->nsyn_mac, p->mac, 6);
 			return;
 		}
-		/* after a FIN: the port reused by a new connection */
+		/* after the client's FIN: the port reused by a new connection */
 		flow_close(ft, f, "timeout");
 		if ((f = flow_create(ft, &k)) == NULL)
 			return;
@@ -597,16 +624,28 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 		flow_close(ft, f, "rst");
 		return;
 	}
-	if (p->len > 0)
-		reasm_segment(&f->r[dir], syn ? p->seq + 1 : p->seq, p->data,
-		    p->len, &cb[dir]);
+	if (p->len > 0 && data_taken(f, dir, p))
+		reasm_segment(&f->r[dir], p->seq, p->data, p->len, &cb[dir]);
+	/* the end of what this side sent, FIN and SYN included */
+	end = p->seq + (uint32_t)p->len + ((p->flags & TH_FIN) != 0) +
+	    (syn != 0);
+	if (!f->sent[dir] || (int32_t)(end - f->sndmax[dir]) > 0) {
+		f->sndmax[dir] = end;
+		f->sent[dir] = 1;
+	}
 	/* what the peer acknowledged shows what the capture lost */
 	if (ack) {
 		f->ack[!dir] = p->ack;
 		f->acked[!dir] = 1;
 		reasm_ack(&f->r[!dir], p->ack, &cb[!dir]);
 	}
-	if (p->flags & TH_FIN) {
+	/*
+	 * A FIN counts where the receiver takes it: with ACK, at the
+	 * end of the bytes delivered in order (one far ahead, or without
+	 * ACK, is dropped and the connection goes on).
+	 */
+	if ((p->flags & TH_FIN) && ack && (!f->r[dir].started ||
+	    f->r[dir].next == p->seq + (uint32_t)p->len)) {
 		f->fin[dir] = 1;
 		if (f->fin[C2S] && f->fin[S2C])
 			flow_close(ft, f, "fin");

@@ -55,14 +55,71 @@ skip(struct reasm *r, const struct reasm_cb *cb, int64_t len)
 		cb->gap(cb->ctx, (size_t)len);
 }
 
+/* what a held copy costs the shared budget: its bytes and its header */
+#define SEG_COST(len)	(sizeof(struct reasm_seg) + (len))
+
 static void
 seg_release(struct reasm *r, struct reasm_seg *s)
 {
 	r->held -= s->len;
 	r->nsegs--;
 	if (r->mem != NULL)
-		r->mem->used -= s->len;
+		r->mem->used -= SEG_COST(s->len);
 	free(s);
+}
+
+/*
+ * A new out-of-order segment [seq, seq + len) replaces the held copies
+ * that start within it: dropped when it covers them, their head cut
+ * when they reach past it.
+ */
+static void
+cover(struct reasm *r, uint32_t seq, size_t len)
+{
+	struct reasm_seg	**pp, *s;
+	int64_t			  d;
+	size_t			  cut;
+
+	for (pp = &r->head; (s = *pp) != NULL; ) {
+		d = seqdiff(s->seq, seq);
+		if (d < 0) {
+			pp = &s->next;
+			continue;
+		}
+		if (d >= (int64_t)len)
+			break;
+		if ((size_t)d + s->len <= len) {
+			*pp = s->next;
+			seg_release(r, s);
+			continue;
+		}
+		cut = len - (size_t)d;
+		memmove(s->data, s->data + cut, s->len - cut);
+		s->seq += (uint32_t)cut;
+		s->len -= cut;
+		r->held -= cut;
+		if (r->mem != NULL)
+			r->mem->used -= cut;
+		break;
+	}
+}
+
+/* drop the held copy that lies furthest ahead, if it starts after seq */
+static int
+prune_far(struct reasm *r, uint32_t seq)
+{
+	struct reasm_seg	**pp, *s;
+
+	if (r->head == NULL)
+		return -1;
+	for (pp = &r->head; (*pp)->next != NULL; pp = &(*pp)->next)
+		;
+	s = *pp;
+	if (seqdiff(s->seq, seq) <= 0)
+		return -1;
+	*pp = NULL;
+	seg_release(r, s);
+	return 0;
 }
 
 /* deliver held copies that have become contiguous with next */
@@ -139,7 +196,7 @@ holes(struct reasm *r, uint32_t seq, const uint8_t *p, size_t len, int store,
 			r->held += n->len;
 			r->nsegs++;
 			if (r->mem != NULL)
-				r->mem->used += n->len;
+				r->mem->used += SEG_COST(n->len);
 		}
 		cur = start;
 	}
@@ -159,43 +216,31 @@ hold(struct reasm *r, uint32_t seq, const uint8_t *p, size_t len)
 	    pieces > (size_t)REASM_SEGS_MAX - r->nsegs)
 		return -1;
 	if (r->mem != NULL && (r->mem->used > r->mem->max ||
-	    need > r->mem->max - r->mem->used))
+	    need + pieces * sizeof(struct reasm_seg) >
+	    r->mem->max - r->mem->used))
 		return -1;
 	return holes(r, seq, p, len, 1, &need, &pieces);
 }
 
 /*
- * A segment that starts at or before next: trim what was delivered,
- * hand out its new bytes, but where a held copy covers some of them
- * the held copy goes out instead (first copy wins).
+ * A segment that starts at or before next: trim what was delivered and
+ * hand out its new bytes, all of them; the held copies they cover are
+ * dropped by drain(), as the receiver drops them.
  */
 static void
 in_order(struct reasm *r, uint32_t seq, const uint8_t *p, size_t len,
     const struct reasm_cb *cb)
 {
-	int64_t	d, o;
-	size_t	n;
+	int64_t	d;
 
-	for (;;) {
-		d = seqdiff(r->next, seq);
-		if (d >= (int64_t)len)
-			break;
+	d = seqdiff(r->next, seq);
+	if (d < (int64_t)len) {
 		if (d > 0) {
 			p += d;
 			len -= (size_t)d;
-			seq = r->next;
 		}
-		n = len;
-		if (r->head != NULL) {
-			o = seqdiff(r->head->seq, seq);
-			if (o < 0)
-				o = 0;
-			if (o < (int64_t)n)
-				n = (size_t)o;
-		}
-		deliver(cb, p, n);
-		r->next += (uint32_t)n;
-		drain(r, cb);
+		deliver(cb, p, len);
+		r->next += (uint32_t)len;
 	}
 	drain(r, cb);
 }
@@ -240,12 +285,21 @@ reasm_segment(struct reasm *r, uint32_t seq, const uint8_t *p, size_t len,
 			in_order(r, seq, p, len, cb);
 			return;
 		}
+		cover(r, seq, len);
 		if (hold(r, seq, p, len) == 0)
 			return;
+		/* over a bound, the peer heard: drop from the far end */
+		if (r->acks) {
+			while (prune_far(r, seq) == 0)
+				if (hold(r, seq, p, len) == 0)
+					return;
+			return;		/* this one is the furthest: dropped */
+		}
 		/*
-		 * Over a bound: rather than grow, give up on the first
-		 * hole (or on the hole before this segment, if that
-		 * comes first), deliver what follows it, and try again.
+		 * Over a bound, one-sided: rather than grow, give up on
+		 * the first hole (or on the hole before this segment, if
+		 * that comes first), deliver what follows it, and try
+		 * again.
 		 */
 		target = seq;
 		if (r->head != NULL && seqdiff(r->head->seq, seq) < 0)
@@ -270,7 +324,10 @@ reasm_ack(struct reasm *r, uint32_t ack, const struct reasm_cb *cb)
 	if (!r->started)
 		return;
 	d = seqdiff(ack, r->next);
-	if (d <= 0 || d > (int64_t)REASM_SEQ_WINDOW)
+	if (d > (int64_t)REASM_SEQ_WINDOW || d < -(int64_t)REASM_SEQ_WINDOW)
+		return;
+	r->acks = 1;
+	if (d <= 0)
 		return;
 	while (r->head != NULL && seqdiff(ack, r->next) > 0) {
 		target = ack;
@@ -299,6 +356,13 @@ reasm_free(struct reasm *r)
 		r->head = s->next;
 		seg_release(r, s);
 	}
+}
+
+/* what one held segment costs the shared budget beyond its bytes */
+size_t
+reasm_overhead(void)
+{
+	return sizeof(struct reasm_seg);
 }
 
 size_t

@@ -26,17 +26,22 @@ struct reasm_mem {
 struct reasm_seg;
 
 /*
- * Overlap policy: the first copy of a byte wins.  Bytes already
- * delivered, or already held out of order, are kept; a later segment
- * only fills the holes around them.  The receiving host may resolve
- * an overlap the other way; no single policy matches every stack, and
- * this one lets no later packet rewrite what was already seen.
+ * Overlap policy, Linux's (tcp_data_queue, tcp_data_queue_ofo,
+ * tcp_ofo_queue): bytes delivered stay delivered; bytes that arrive in
+ * order go out whole, and held out-of-order copies they cover are
+ * dropped; an out-of-order segment replaces the held copies that start
+ * within it, and yields to one that starts before it.  So an early
+ * copy sent ahead of its place cannot hide what the server reads.
  *
  * Bounds: at most REASM_OOO_MAX bytes and REASM_SEGS_MAX segments are
- * held per direction, and never more than the shared reasm_mem allows.
- * A segment that would pass a bound makes the first hole be skipped
- * instead (gap reported, the held data after it delivered), as often
- * as needed to take the segment without growing.
+ * held per direction, and never more than the shared reasm_mem allows
+ * (each segment counted with its header).  Past a bound, when the
+ * peer's ACKs are seen, held copies are dropped from the far end, as
+ * Linux prunes its out-of-order queue: a byte dropped and needed comes
+ * again, or the peer's ACK shows it lost.  With no ACK of the peer
+ * ever seen (a one-sided capture) nothing would show it: the first
+ * hole is skipped instead (gap reported, the held data after it
+ * delivered).
  *
  * Sequence numbers compare modulo 2^32 (RFC 9293 3.4).  A segment or
  * ACK more than REASM_SEQ_WINDOW away from the next expected byte is
@@ -50,6 +55,7 @@ struct reasm {
 	uint32_t		 next;		/* next byte to deliver */
 	uint16_t		 nsegs;		/* segments held */
 	uint8_t			 started;	/* next is known */
+	uint8_t			 acks;		/* an ACK of the peer was seen */
 };
 
 void	 reasm_init(struct reasm *, struct reasm_mem *);
@@ -64,6 +70,7 @@ void	 reasm_flush(struct reasm *, const struct reasm_cb *);
 /* free held segments and give their bytes back to the budget */
 void	 reasm_free(struct reasm *);
 size_t	 reasm_held(const struct reasm *);
+size_t	 reasm_overhead(void);
 uint64_t reasm_gapbytes(const struct reasm *);
 
 #endif /* REASM_H */

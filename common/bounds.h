@@ -39,16 +39,6 @@
  * 2^32 needs distances well under 2^31.
  */
 #define REASM_SEQ_WINDOW	(1U << 30)
-/*
- * A reset further than this past the next byte seen of its sender, and
- * past what its receiver acknowledged, is ignored, as the receiver
- * ignores it (RFC 5961 3.2).  Bytes in flight and bytes the capture
- * missed stay within a receive window, which Linux grows to
- * tcp_rmem[2]: 6 MiB by default for years, 32 MiB in recent kernels.
- * REASM_SEQ_WINDOW would let a blind reset in once in four, this
- * about once in 128.
- */
-#define RST_SEQ_WINDOW		(32U * 1024 * 1024)
 /* VLAN tags (802.1Q, 802.1ad, 0x9100) peeled off one frame: QinQ is 2 */
 #define DECODE_VLAN_MAX		8
 /*

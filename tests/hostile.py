@@ -1070,7 +1070,9 @@ def tcp_sessions():
                        ev("close", ("how", "fin"), ("msgs", 1))]
     sessions.append(s)
 
-    # a reset within the window, past bytes the capture missed, ends it
+    # a reset past bytes the capture missed and nothing of the receiver
+    # shows: not taken (a receiver takes only the next byte it expects);
+    # the connection ends with the capture
     s = Session(47012)
     w = prologue(s)
     s.client(b"DATA\r\n").server(GO_DATA)
@@ -1079,7 +1081,63 @@ def tcp_sessions():
     odd(s, "c", RST, s.cseq + 3000)
     want[47012] = w + [ev("message", ("subject", "cut"), ("size", len(part)),
                           ("rcpts", 1), ("cut", 1)),
-                       ev("close", ("how", "rst"), ("msgs", 1))]
+                       ev("close", ("how", "end"), ("msgs", 1))]
+    sessions.append(s)
+
+    # a reset one byte past the client's place, the server's challenge
+    # ACK, then the envelope pipelined: the connection goes on
+    s = Session(47014)
+    smtp_open(s)
+    w = [ev("connect"), HELO_EV]
+    odd(s, "c", RST | ACK, s.cseq + 1)
+    s._s(ACK)
+    s.client(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<r@example.net>\r\n")
+    s.server(OK_MAIL + OK_RCPT)
+    want[47014] = rest(s, w + [ev("mail", ("from", "a@example.org")),
+                               ev("rcpt", ("to", "r@example.net"))])
+    sessions.append(s)
+
+    # an early copy of garbage one byte ahead, then the real line in
+    # order: the server reads the real line (Linux drops the early copy)
+    s = Session(47015)
+    smtp_open(s)
+    line = b"MAIL FROM:<hidden@example.org>\r\n"
+    odd(s, "c", PSH | ACK, s.cseq + 1, b"X" * (len(line) - 1))
+    s.client(line).server(OK_MAIL)
+    s.client(b"RCPT TO:<r@example.net>\r\n").server(OK_RCPT)
+    want[47015] = rest(s, [ev("connect"), HELO_EV,
+                           ev("mail", ("from", "hidden@example.org")),
+                           ev("rcpt", ("to", "r@example.net"))])
+    sessions.append(s)
+
+    # garbage without ACK, which the server drops, before the real line;
+    # and a FIN without ACK followed by a SYN with another ISN
+    s = Session(47016)
+    smtp_open(s)
+    odd(s, "c", PSH, s.cseq, b"QUIT\r\n")
+    odd(s, "c", FIN, s.cseq)
+    odd(s, "c", SYN, s.cseq + 0x80000000)
+    s._s(ACK)
+    s.client(b"MAIL FROM:<a@example.org>\r\n").server(OK_MAIL)
+    s.client(b"RCPT TO:<r@example.net>\r\n").server(OK_RCPT)
+    want[47016] = rest(s, [ev("connect"), HELO_EV,
+                           ev("mail", ("from", "a@example.org")),
+                           ev("rcpt", ("to", "r@example.net"))])
+    sessions.append(s)
+
+    # 65 one-byte early copies inside a NOOP line, past the segment
+    # bound, then the whole stream in order: nothing is skipped
+    s = Session(47017)
+    smtp_open(s)
+    noop = b"NOOP " + b"n" * 140 + b"\r\n"
+    for i in range(65):
+        odd(s, "c", PSH | ACK, s.cseq + 5 + 2 * i, b"n")
+    s.client(noop + b"MAIL FROM:<a@example.org>\r\n"
+             b"RCPT TO:<r@example.net>\r\n")
+    s.server(b"250 2.0.0 Ok\r\n" + OK_MAIL + OK_RCPT)
+    want[47017] = rest(s, [ev("connect"), HELO_EV,
+                           ev("mail", ("from", "a@example.org")),
+                           ev("rcpt", ("to", "r@example.net"))])
     sessions.append(s)
 
     # 40 MB the capture missed, which the server acknowledged: the reset

@@ -148,7 +148,8 @@ t_duplicates(void)
 	seg(&r, 1, "abc");
 	seg(&r, 7, "ghi");
 	seg(&r, 7, "ghi");
-	ok(reasm_held(&r) == 3 && r.nsegs == 1 && mem.used == 3,
+	ok(reasm_held(&r) == 3 && r.nsegs == 1 &&
+	    mem.used == 3 + reasm_overhead(),
 	    "duplicate early segment held once");
 	seg(&r, 4, "def");
 	seg(&r, 4, "def");
@@ -185,28 +186,42 @@ t_overlap(void)
 	struct reasm_mem	 mem = { 0, 1 << 20 };
 	struct reasm		 r;
 
-	/* held bytes win over a later in-order segment covering them */
+	/* in-order bytes win over a held early copy they cover (Linux) */
 	sink_reset();
 	reasm_init(&r, &mem);
 	reasm_syn(&r, 0);
 	seg(&r, 5, "XYZ");
 	seg(&r, 1, "abcdefghij");
-	is_str(sk.out, "abcdXYZhij", "overlap: held copy wins over new data");
+	is_str(sk.out, "abcdefghij", "overlap: in-order bytes win over a held "
+	    "early copy");
 	ok(reasm_held(&r) == 0 && mem.used == 0, "overlap: nothing held");
 	reasm_free(&r);
 
-	/* a later early segment only fills the holes around held ones */
+	/* an early segment replaces the held copies that start within it */
 	sink_reset();
 	reasm_init(&r, &mem);
 	reasm_syn(&r, 0);
 	seg(&r, 5, "PQ");
 	seg(&r, 9, "R");
 	seg(&r, 4, "uvwxyz#");
-	ok(reasm_held(&r) == 7 && r.nsegs == 5,
-	    "overlap: holes filled by pieces (held %zu, segs %u)",
+	ok(reasm_held(&r) == 7 && r.nsegs == 1,
+	    "overlap: the covering segment replaces them (held %zu, segs %u)",
 	    reasm_held(&r), (unsigned)r.nsegs);
 	seg(&r, 1, "abc");
-	is_str(sk.out, "abcuPQxyR#", "overlap: first copy of each byte wins");
+	is_str(sk.out, "abcuvwxyz#", "overlap: the covering copy goes out");
+	reasm_free(&r);
+
+	/* ... and yields to one that starts before it; a held copy that
+	 * reaches past it loses its head */
+	sink_reset();
+	reasm_init(&r, &mem);
+	reasm_syn(&r, 0);
+	seg(&r, 4, "DEF");
+	seg(&r, 9, "IJKL");
+	seg(&r, 5, "efghij");
+	seg(&r, 1, "abc");
+	is_str(sk.out, "abcDEFghijKL", "overlap: the earlier start wins, "
+	    "a later copy is cut");
 	reasm_free(&r);
 
 	/* delivered bytes win over a retransmission that differs */
@@ -217,11 +232,12 @@ t_overlap(void)
 	seg(&r, 1, "ZZZd");
 	is_str(sk.out, "abcd", "overlap: delivered bytes are never rewritten");
 
-	/* an early segment spanning a held one and more */
+	/* an early segment spanning a held one and more replaces it */
 	seg(&r, 8, "H");
 	seg(&r, 6, "fgXij");
 	seg(&r, 5, "e");
-	is_str(sk.out, "abcdefgHij", "overlap: held byte inside a span wins");
+	is_str(sk.out, "abcdefgXij", "overlap: a span replaces the held byte "
+	    "inside it");
 	ok(mem.used == 0, "overlap: budget back to 0");
 	reasm_free(&r);
 }
@@ -389,13 +405,14 @@ t_bound_bytes(void)
 	reasm_syn(&r, 0);
 	/* hole [1, 101), then exactly REASM_OOO_MAX bytes */
 	reasm_segment(&r, 101, big, REASM_OOO_MAX, &cb);
-	ok(reasm_held(&r) == REASM_OOO_MAX && mem.used == REASM_OOO_MAX,
+	ok(reasm_held(&r) == REASM_OOO_MAX &&
+	    mem.used == REASM_OOO_MAX + reasm_overhead(),
 	    "REASM_OOO_MAX bytes held");
 	reasm_segment(&r, 101 + REASM_OOO_MAX + 50, &b, 1, &cb);
 	ok(reasm_gapbytes(&r) == 100, "byte bound: gap exactly 100 (got %llu)",
 	    (unsigned long long)reasm_gapbytes(&r));
 	ok(sk.bytes == REASM_OOO_MAX, "byte bound: held bytes delivered");
-	ok(reasm_held(&r) == 1 && mem.used == 1,
+	ok(reasm_held(&r) == 1 && mem.used == 1 + reasm_overhead(),
 	    "byte bound: new segment held after the skip");
 	ok(r.next == 101 + REASM_OOO_MAX, "byte bound: next after held data");
 	reasm_free(&r);
@@ -415,13 +432,56 @@ t_bound_bytes(void)
 	free(big);
 }
 
+/*
+ * With the peer's ACKs seen, a bound is met by dropping held copies
+ * from the far end, never by skipping bytes that are still to come:
+ * 65 one-byte early segments, then the whole stream in order.
+ */
+static void
+t_prune(void)
+{
+	struct reasm_mem	 mem = { 0, 1 << 20 };
+	struct reasm		 r;
+	uint8_t			 stream[200], b = '#';
+	int			 i;
+
+	for (i = 0; i < 200; i++)
+		stream[i] = (uint8_t)('a' + i % 26);
+	sink_reset();
+	reasm_init(&r, &mem);
+	reasm_syn(&r, 0);
+	reasm_ack(&r, 1, &cb);
+	for (i = 0; i <= REASM_SEGS_MAX; i++)
+		reasm_segment(&r, 10 + 2 * (uint32_t)i, &b, 1, &cb);
+	ok(r.nsegs == REASM_SEGS_MAX && reasm_gapbytes(&r) == 0,
+	    "acks seen: past the segment bound, no gap (segs %u)",
+	    (unsigned)r.nsegs);
+	reasm_segment(&r, 1, stream, sizeof(stream), &cb);
+	ok(sk.bytes == sizeof(stream) && memcmp(sk.out, stream,
+	    sizeof(stream)) == 0 && reasm_gapbytes(&r) == 0,
+	    "acks seen: the stream that follows goes out whole");
+	ok(reasm_held(&r) == 0 && mem.used == 0, "acks seen: nothing held");
+	/* a nearer early segment makes room by dropping the furthest */
+	reasm_segment(&r, 300, &b, 1, &cb);
+	for (i = 1; i < REASM_SEGS_MAX; i++)
+		reasm_segment(&r, 300 + 2 * (uint32_t)i, &b, 1, &cb);
+	reasm_segment(&r, 250, stream, 10, &cb);
+	ok(r.nsegs == REASM_SEGS_MAX && reasm_held(&r) ==
+	    10 + REASM_SEGS_MAX - 1 && reasm_gapbytes(&r) == 0,
+	    "acks seen: the nearer one is held, the furthest dropped");
+	reasm_free(&r);
+}
+
 static void
 t_budget(void)
 {
 	struct reasm_mem	 mem = { 0, 100 };
 	struct reasm		 r1, r2;
 	uint8_t			 buf[80];
+	size_t			 h = reasm_overhead();
 
+	/* each held segment costs its header too */
+	mem.max = 100 + 2 * h;
 	memset(buf, 'q', sizeof(buf));
 	sink_reset();
 	reasm_init(&r1, &mem);
@@ -429,19 +489,19 @@ t_budget(void)
 	reasm_syn(&r1, 0);
 	reasm_syn(&r2, 1000);
 	reasm_segment(&r1, 11, buf, 60, &cb);
-	ok(mem.used == 60, "budget: 60 of 100 used");
+	ok(mem.used == 60 + h, "budget: 60 of 100 used");
 	reasm_segment(&r2, 1011, buf, 30, &cb);
-	ok(mem.used == 90, "budget: 90 of 100 used");
+	ok(mem.used == 90 + 2 * h, "budget: 90 of 100 used");
 	reasm_segment(&r2, 1051, buf, 20, &cb);
 	ok(mem.used <= mem.max, "budget: never exceeded (%zu)", mem.used);
 	ok(reasm_gapbytes(&r2) == 10,
 	    "budget: the second flow skipped its hole (gap %llu)",
 	    (unsigned long long)reasm_gapbytes(&r2));
-	ok(reasm_held(&r2) == 20 && mem.used == 80,
+	ok(reasm_held(&r2) == 20 && mem.used == 80 + 2 * h,
 	    "budget: new segment held once room was made");
 	ok(reasm_held(&r1) == 60, "budget: the other flow keeps its data");
 	reasm_free(&r1);
-	ok(mem.used == 20, "budget: freeing one flow gives back its bytes");
+	ok(mem.used == 20 + h, "budget: freeing one flow gives back its bytes");
 	reasm_free(&r2);
 	ok(mem.used == 0 && reasm_held(&r2) == 0, "budget: back to 0");
 }
@@ -592,6 +652,7 @@ main(void)
 	t_gap_ack();
 	t_bound_segs();
 	t_bound_bytes();
+	t_prune();
 	t_budget();
 	t_flush();
 	t_garbage();
