@@ -394,13 +394,23 @@ flow_close(struct flowtab *ft, struct flow *f, const char *how)
 static struct flow *
 flow_create(struct flowtab *ft, const struct flowkey *k)
 {
-	struct flow	*f;
-	size_t		 b;
+	struct flow	*f, *victim;
+	size_t		 b, i;
 
-	/* full: the connection idle the longest makes room */
+	/*
+	 * Full: a connection that never carried a byte makes room, if one
+	 * is among those idle the longest; else the one idle the longest.
+	 */
 	if (ft->count >= ft->conf.maxflows && ft->lru != NULL) {
+		victim = ft->lru;
+		for (f = ft->lru, i = 0; f != NULL && i < FLOW_EVICT_SCAN;
+		    f = f->next, i++)
+			if (f->smtp == NULL) {	/* made at the first byte */
+				victim = f;
+				break;
+			}
 		ft->st.evicted++;
-		flow_close(ft, ft->lru, "evicted");
+		flow_close(ft, victim, "evicted");
 	}
 	if ((f = calloc(1, sizeof(*f))) == NULL) {
 		ft->st.nomem++;

@@ -21,6 +21,13 @@
 /* flows tracked at once; past it the oldest idle flow is evicted */
 #define FLOWS_MAX_DEFAULT	65536
 #define FLOWS_MAX_LIMIT		(1 << 22)
+/*
+ * Among the flows idle the longest, how many an eviction looks through
+ * for one that never carried a byte (a SYN flood's), before it takes
+ * the one idle the longest: a client cannot push its own connection
+ * out with SYNs from other ports.
+ */
+#define FLOW_EVICT_SCAN		64
 /* seconds without a packet before a flow is closed with how=timeout */
 #define FLOW_IDLE_DEFAULT	300
 /* bytes held by all flows' reassembly and parsers; past it they skip, not grow */

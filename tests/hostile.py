@@ -1560,6 +1560,31 @@ def main():
                 report(n == 10000, "hostile-rcpts: 10000 rcpt events (%d)"
                        % n)
 
+        # a client pushing its own connection out with SYNs from other
+        # ports (capturo -F 16): the connections that never carried a
+        # byte go first, its own stays and its envelope is read
+        s = Session(48001)
+        smtp_open(s)
+        for port in range(48100, 48120):
+            s.frames += Session(port).syn_only().frames
+        s.client(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<r@example.net>\r\n")
+        s.server(OK_MAIL + OK_RCPT)
+        s.client(b"DATA\r\n").server(GO_DATA)
+        s.client(b"Subject: kept\r\n\r\nx\r\n.\r\n").server(QUEUED)
+        smtp_quit(s)
+        path = os.path.join(tmp, "hostile-evict.pcap")
+        with open(path, "wb") as f:
+            f.write(pcap_bytes(s.frames))
+        out, err, rc = run_capturo(path, extra=["-F", "16"])
+        sane_run("hostile-evict", out, err, rc)
+        sess, _ = by_session(parse_all(out)[0])
+        evs = sess.get("%s:48001" % CLIENT, {"ev": []})["ev"]
+        report([n for n, _ in evs] == ["connect", "helo", "mail", "rcpt",
+                                       "message", "close"] and
+               ("how", b"fin") in evs[-1][1],
+               "hostile-evict: 20 SYNs from other ports with -F 16 do not "
+               "push out a connection that speaks", show(evs))
+
         if "--quick" not in args:
             nflows = int(os.environ.get("HOSTILE_FLOWS", "1000000"))
             run_flood(tmp, nflows)
