@@ -43,6 +43,9 @@ struct flow {
 	uint32_t	 ack[2];		/* the peer's last ACK of each way */
 	uint8_t		 sent[2];		/* sndmax[] is set */
 	uint32_t	 sndmax[2];		/* past the last byte sent each way */
+	/* a second SYN-ACK with another ISN, until the client takes it */
+	uint8_t		 nsynack;
+	uint32_t	 sisn, nsynack_isn;
 	/* a client SYN with another ISN, until the server answers it */
 	uint8_t		 nsyn;
 	uint8_t		 nsyn_has_mac;
@@ -627,8 +630,28 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 	if (syn) {
 		if (dir == C2S && !ack && !f->syn)
 			client_syn(f, p->seq);
-		else if (dir == S2C)
+		else if (dir == S2C && !f->r[S2C].started) {
 			reasm_syn(&f->r[S2C], p->seq);
+			f->sisn = p->seq;
+		} else if (dir == S2C && p->seq != f->sisn &&
+		    f->r[S2C].next == f->sisn + 1 &&
+		    reasm_held(&f->r[S2C]) == 0) {
+			/*
+			 * Another SYN-ACK before the server said anything
+			 * (SYN cookies across a minute, a SYN proxy): the
+			 * client's ACK tells which one it took.
+			 */
+			f->nsynack = 1;
+			f->nsynack_isn = p->seq;
+		}
+	}
+	if (dir == C2S && ack && f->nsynack &&
+	    p->ack == f->nsynack_isn + 1) {
+		f->nsynack = 0;
+		f->sisn = f->nsynack_isn;
+		reasm_free(&f->r[S2C]);
+		reasm_init(&f->r[S2C], &ft->rmem);
+		reasm_syn(&f->r[S2C], f->sisn);
 	}
 	if (p->flags & TH_RST) {
 		flow_close(ft, f, "rst");

@@ -1125,6 +1125,37 @@ def tcp_sessions():
                            ev("rcpt", ("to", "r@example.net"))])
     sessions.append(s)
 
+    # the first SYN-ACK lost on its way, the SYN sent again, a SYN-ACK
+    # with another ISN (SYN cookies, a SYN proxy): the client's ACK says
+    # which one counts
+    s = Session(47018)
+    s._c(SYN, opts=MSS_OPT)
+    first = s.sseq
+    s.sseq += 0x40000000
+    odd(s, "s", SYN | ACK, first)
+    s.cseq -= 1
+    s._c(SYN, opts=MSS_OPT)
+    s._s(SYN | ACK, opts=MSS_OPT)
+    s._c(ACK)
+    s.server(BANNER)
+    s.client(b"EHLO client.example.org\r\n").server(EHLO_REPLY)
+    s.client(b"MAIL FROM:<a@example.org>\r\n").server(OK_MAIL)
+    s.client(b"RCPT TO:<r@example.net>\r\n").server(OK_RCPT)
+    s.client(b"RCPT TO:<no@example.net>\r\n").server(
+        b"550 5.1.1 no such user\r\n")
+    s.client(b"DATA\r\n").server(GO_DATA)
+    s.client(body).server(QUEUED)
+    smtp_quit(s)
+    want[47018] = [ev("connect"), HELO_EV,
+                   ev("mail", ("from", "a@example.org")),
+                   ev("rcpt", ("to", "r@example.net")),
+                   ev("rcpt", ("to", "no@example.net")),
+                   ev("message", ("subject", "tcp"),
+                      ("size", message_size(body)), ("rcpts", 1),
+                      ("reply", 250)),
+                   ev("close", ("how", "fin"), ("msgs", 1))]
+    sessions.append(s)
+
     # 65 one-byte early copies inside a NOOP line, past the segment
     # bound, then the whole stream in order: nothing is skipped
     s = Session(47017)
