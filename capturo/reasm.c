@@ -118,6 +118,7 @@ prune_far(struct reasm *r, uint32_t seq)
 	if (seqdiff(s->seq, seq) <= 0)
 		return -1;
 	*pp = NULL;
+	r->pruned += s->len;
 	seg_release(r, s);
 	return 0;
 }
@@ -293,7 +294,8 @@ reasm_segment(struct reasm *r, uint32_t seq, const uint8_t *p, size_t len,
 			while (prune_far(r, seq) == 0)
 				if (hold(r, seq, p, len) == 0)
 					return;
-			return;		/* this one is the furthest: dropped */
+			r->pruned += len;	/* the furthest: dropped */
+			return;
 		}
 		/*
 		 * Over a bound, one-sided: rather than grow, give up on

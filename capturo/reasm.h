@@ -56,6 +56,7 @@ struct reasm {
 	uint16_t		 nsegs;		/* segments held */
 	uint8_t			 started;	/* next is known */
 	uint8_t			 acks;		/* an ACK of the peer was seen */
+	uint64_t		 pruned;	/* early bytes dropped at a bound */
 };
 
 void	 reasm_init(struct reasm *, struct reasm_mem *);
