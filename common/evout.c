@@ -80,12 +80,16 @@ evout_why(int e)
 int
 evout_open(struct evout *o, const char *path, int json)
 {
+	struct stat	 st;
+
 	memset(o, 0, sizeof(*o));
 	o->path = path;
 	o->json = json;
 	o->fd = STDOUT_FILENO;
-	if (path != NULL && (o->fd = open_log(path)) == -1)
-		return -1;
+	if (path != NULL)
+		return (o->fd = open_log(path)) == -1 ? -1 : 0;
+	/* a pipe, a socket, a terminal: what is written cannot be taken back */
+	o->stream = fstat(o->fd, &st) == -1 || !S_ISREG(st.st_mode);
 	return 0;
 }
 
@@ -118,32 +122,54 @@ evout_reopen(struct evout *o)
 /*
  * One line, one write(2): appends of whole lines never interleave, a
  * pipe's reader gets whole lines (at most PIPE_BUF).  A short write to
- * a file (the disk filled up) is taken back with ftruncate(2), so no
- * half line is ever left for a reader.
+ * a regular file (the disk filled up) is taken back with ftruncate(2),
+ * so no half line is ever left for a reader.  What went into a pipe, a
+ * socket or a terminal cannot be taken back, and writing the whole line
+ * again would glue a copy to its first part: there the rest follows,
+ * however many writes it takes (a JSON line can pass PIPE_BUF, and a
+ * signal cuts a blocked write short).  Returns the bytes written: all
+ * of them, or fewer with errno set (none at all on a regular file).
  */
-static int
+static size_t
 write_line(struct evout *o, const char *line, size_t len)
 {
 	struct stat	 st;
+	size_t		 off = 0;
 	ssize_t		 n;
 
 	if (o->fd == -1) {
 		errno = EBADF;
-		return -1;
-	}
-	do
-		n = write(o->fd, line, len);
-	while (n == -1 && errno == EINTR);
-	if (n == (ssize_t)len)
 		return 0;
-	if (n > 0) {
-		if (fstat(o->fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    ftruncate(o->fd, st.st_size - n) == -1)
+	}
+	while (off < len) {
+		n = write(o->fd, line + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			break;
+		}
+		off += (size_t)n;
+		if (!o->stream)
+			break;
+	}
+	if (off == len || o->stream)
+		return off;
+	if (off > 0) {
+		/*
+		 * Standard output may be a file opened without O_APPEND:
+		 * the offset goes back too, or the next line would leave a
+		 * hole of zero bytes where this one was.
+		 */
+		if (fstat(o->fd, &st) == 0 &&
+		    (ftruncate(o->fd, st.st_size - (off_t)off) == -1 ||
+		    lseek(o->fd, st.st_size - (off_t)off, SEEK_SET) == -1))
 			log_warn("%s: cannot take back a partial line",
 			    o->path ? o->path : "stdout");
 		errno = ENOSPC;
 	}
-	return -1;
+	return 0;
 }
 
 /* write what waits, oldest first: 0 when nothing is left */
@@ -151,16 +177,18 @@ int
 evout_flush(struct evout *o)
 {
 	char	*nl;
-	size_t	 n, done = 0;
+	size_t	 n, w, done = 0;
 
 	if (o->backlen > 0 && o->fd == -1)
 		evout_reopen(o);
 	while (done < o->backlen) {
 		nl = memchr(o->backlog + done, '\n', o->backlen - done);
 		n = (size_t)(nl - (o->backlog + done)) + 1;
-		if (write_line(o, o->backlog + done, n) == -1)
+		/* a line begun on a stream keeps only its rest */
+		w = write_line(o, o->backlog + done, n);
+		done += w;
+		if (w < n)
 			break;
-		done += n;
 	}
 	memmove(o->backlog, o->backlog + done, o->backlen - done);
 	o->backlen -= done;
@@ -210,16 +238,25 @@ check_path(struct evout *o)
 int
 evout_line(struct evout *o, const char *line, size_t len)
 {
+	size_t	 w = 0;
+
 	if (o->closed)
 		return -1;
 	check_path(o);
 	if ((o->backlen == 0 || evout_flush(o) == 0) &&
-	    write_line(o, line, len) == 0)
+	    (w = write_line(o, line, len)) == len)
 		return 0;
 	if (errno == EPIPE) {
 		o->closed = 1;
 		return -1;
 	}
+	/*
+	 * What a stream took of the line stays out; the rest waits, first
+	 * in the backlog since it was written only when the backlog was
+	 * empty, so that it always fits.
+	 */
+	line += w;
+	len -= w;
 	o->delayed++;
 	/* a log that cannot be opened was reported by evout_reopen() */
 	if (o->odelayed++ == 0 && o->fd != -1)

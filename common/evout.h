@@ -11,6 +11,7 @@ struct evout {
 	const char	*path;		/* NULL: standard output */
 	int		 fd;
 	int		 json;		/* JSON lines instead of event lines */
+	int		 stream;	/* not a regular file: no taking back */
 	char		*backlog;	/* lines not written yet, oldest first */
 	size_t		 backlen;
 	uint64_t	 delayed;	/* lines that waited in the backlog */

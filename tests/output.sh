@@ -1,0 +1,327 @@
+#!/bin/sh
+# capturo's output and command line: event lines through pipes and
+# sockets cut short by signals, a non-blocking standard output, a reader
+# that stops, events that could not be written at exit, SIGHUP on a log
+# that was not rotated, signals while reading a pipe, link types that
+# are not read, and the arguments refused.  No root, no network: the
+# packets come from captures made here, through files, pipes and FIFOs.
+cd "$(dirname "$0")/.." || exit 1
+TOP=$(pwd)
+C=${CAPTURO:-$TOP/obj-san/bin/capturo}
+D=${DETENGO:-$TOP/obj-san/bin/detengo}
+T=$(mktemp -d /tmp/cdout-$$.XXXXXX) || exit 1
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	[ -n "$OUTPUT_KEEP" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+CHECK_NAME=output
+. "$TOP/tests/check.sh"
+[ -x "$C" ] || { nok "$C missing (make tests)"; exit 1; }
+
+# gen.py OUT FIRST N [long] [LINKTYPE] [nohdr]: N SMTP sessions from
+# session FIRST, each connect, helo, mail, rcpt, message, close; "long"
+# gives each message a subject of 900 control characters, escaped to a
+# JSON line longer than PIPE_BUF; "nohdr" leaves out the file header,
+# for the rest of a capture fed through a FIFO
+cat >"$T/gen.py" <<'EOF'
+import struct, sys
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def ip4(a):
+    return bytes(int(x) for x in a.split('.'))
+
+
+MAC = b'\x02\0\0\0\0\x01'
+
+
+def link(lt, ip):
+    if lt == 1:
+        return b'\x02\0\0\0\0\x25' + MAC + b'\x08\x00' + ip
+    if lt in (101, 228):
+        return ip
+    if lt == 0:
+        return struct.pack('<I', 2) + ip
+    if lt == 108:
+        return struct.pack('>I', 2) + ip
+    if lt == 113:
+        return struct.pack('!HHH8sH', 0, 1, 6, MAC + b'\0\0', 0x0800) + ip
+    if lt == 276:
+        return struct.pack('!HHIHBB8s', 0x0800, 0, 1, 1, 0, 6,
+                           MAC + b'\0\0') + ip
+    if lt == 9:         # PPP in HDLC-like framing
+        return b'\xff\x03\x00\x21' + ip
+    if lt == 104:       # Cisco HDLC
+        return b'\x0f\x00\x08\x00' + ip
+    if lt == 105:       # 802.11 data frame, LLC/SNAP
+        return b'\x08\x01\x00\x00' + b'\x02' * 18 + b'\x00\x00' + \
+            b'\xaa\xaa\x03\x00\x00\x00\x08\x00' + ip
+    return ip           # USB, USER0...: whatever follows
+
+
+def frame(lt, src, dst, sp, dp, seq, ack, flags, data):
+    tcp = struct.pack('!HHIIBBHHH', sp, dp, seq, ack, 5 << 4, flags, 65535,
+                      0, 0) + data
+    ph = ip4(src) + ip4(dst) + struct.pack('!BBH', 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack('!H', csum(ph + tcp)) + tcp[18:]
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(tcp), 0, 0x4000, 64,
+                     6, 0, ip4(src), ip4(dst))
+    ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
+    return link(lt, ip + tcp)
+
+
+out, first, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+opts = sys.argv[4:]
+lt = next((int(o) for o in opts if o.isdigit()), 1)
+f = open(out, 'wb')
+if 'nohdr' not in opts:
+    f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, lt))
+t = [1700000000.0 + first]
+
+
+def put(fr):
+    t[0] += 0.0005
+    s = int(t[0])
+    f.write(struct.pack('<IIII', s, int((t[0] - s) * 1e6), len(fr),
+                        len(fr)) + fr)
+
+
+if 'long' in opts:
+    w = b'=?utf-8?q?' + b'=01' * 300 + b'?='
+    subj = b' '.join([w, w, w])
+else:
+    subj = b'hola %d'
+S = '203.0.113.25'
+for k in range(first, first + n):
+    c = '198.51.100.%d' % (k % 250 + 1)
+    sp = 10000 + k % 50000
+    cs, ss = 1000 + k, 5000 + k
+    put(frame(lt, c, S, sp, 25, cs, 0, 0x02, b''))
+    cs += 1
+    put(frame(lt, S, c, 25, sp, ss, cs, 0x12, b''))
+    ss += 1
+    put(frame(lt, c, S, sp, 25, cs, ss, 0x10, b''))
+    sj = subj % k if b'%d' in subj else subj
+    for who, d in ((0, b'220 mx.example.net ESMTP\r\n'),
+                   (1, b'EHLO pc%d\r\n' % k), (0, b'250 mx.example.net\r\n'),
+                   (1, b'MAIL FROM:<w%d@example.org>\r\n' % k),
+                   (0, b'250 ok\r\n'), (1, b'RCPT TO:<u%d@example.net>\r\n' % k),
+                   (0, b'250 ok\r\n'), (1, b'DATA\r\n'), (0, b'354 go\r\n'),
+                   (1, b'Subject: ' + sj + b'\r\nMessage-ID: <%d@example.org>'
+                    b'\r\n\r\nbody\r\n.\r\n' % k),
+                   (0, b'250 queued\r\n'), (1, b'QUIT\r\n'),
+                   (0, b'221 bye\r\n')):
+        if who:
+            put(frame(lt, c, S, sp, 25, cs, ss, 0x18, d))
+            cs += len(d)
+        else:
+            put(frame(lt, S, c, 25, sp, ss, cs, 0x18, d))
+            ss += len(d)
+    put(frame(lt, c, S, sp, 25, cs, ss, 0x11, b''))
+    cs += 1
+    put(frame(lt, S, c, 25, sp, ss, cs, 0x11, b''))
+    ss += 1
+    put(frame(lt, c, S, sp, 25, cs, ss, 0x10, b''))
+EOF
+gen() { python3 "$T/gen.py" "$@"; }
+
+# drive.py MODE ERRFILE CAPTURO ARGS...: capturo's standard output as a
+# reader sees it; prints "lines N bad N rc N secs N"
+#   storm-pipe, storm-socket: a pipe, or a socket with small buffers,
+#     read 3000 bytes every 2 ms while SIGUSR1 comes every 2 ms
+#   nonblock: a pipe set O_NONBLOCK, read 4096 bytes every 10 ms
+#   stopped, stopped-nb: a pipe (O_NONBLOCK) nobody reads; SIGTERM after
+#     1 s; read once capturo has exited
+#   slowstop: a pipe read 4096 bytes every 5 ms, SIGTERM after 0.5 s
+# A line is bad if it is not whole: not JSON with -J, else not an event.
+cat >"$T/drive.py" <<'EOF'
+import json, os, re, signal, socket, subprocess, sys, time
+
+mode, errf, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+if mode == 'storm-socket':
+    a, b = socket.socketpair()
+    b.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    r, w = a.detach(), b.detach()
+else:
+    r, w = os.pipe()
+if mode in ('nonblock', 'stopped-nb'):
+    os.set_blocking(w, False)
+t0 = time.monotonic()
+p = subprocess.Popen(args, stdout=w, stderr=open(errf, 'w'))
+os.close(w)
+data = b''
+if mode.startswith('storm'):
+    os.set_blocking(r, False)
+    time.sleep(0.3)
+    while True:
+        time.sleep(0.002)
+        if p.poll() is None:
+            p.send_signal(signal.SIGUSR1)
+        try:
+            x = os.read(r, 3000)
+        except BlockingIOError:
+            continue
+        if not x:
+            break
+        data += x
+elif mode == 'nonblock':
+    while True:
+        time.sleep(0.01)
+        x = os.read(r, 4096)
+        if not x:
+            break
+        data += x
+elif mode.startswith('stopped'):
+    time.sleep(1)
+    p.send_signal(signal.SIGTERM)
+    t0 = time.monotonic()
+    try:
+        p.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    while True:
+        x = os.read(r, 65536)
+        if not x:
+            break
+        data += x
+elif mode == 'slowstop':
+    sent = False
+    while True:
+        time.sleep(0.005)
+        if not sent and time.monotonic() - t0 > 0.5:
+            p.send_signal(signal.SIGTERM)
+            sent = True
+        x = os.read(r, 4096)
+        if not x:
+            break
+        data += x
+p.wait()
+secs = time.monotonic() - t0
+lines = data.split(b'\n')
+tail = lines.pop()
+ev = re.compile(rb'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z [a-z]+ sid=')
+bad = 0
+for ln in lines:
+    if '-J' in args:
+        try:
+            json.loads(ln)
+        except ValueError:
+            bad += 1
+    elif not ev.match(ln) or ln.count(b' sid=') != 1:
+        bad += 1
+print('lines %d bad %d rc %d secs %.1f tail %d' % (len(lines), bad,
+      p.returncode, secs, len(tail)))
+EOF
+# drive MODE NAME ARGS...: run drive.py, its answer in $lines $bad $rc
+# $secs $tail, capturo's standard error in $T/NAME.err
+drive() {
+	_m=$1 _n=$2
+	shift 2
+	# shellcheck disable=SC2046
+	set -- $(python3 "$T/drive.py" "$_m" "$T/$_n.err" $C "$@")
+	lines=$2 bad=$4 rc=$6 secs=$8 tail=${10}
+}
+# dstat FILE KEY: the last value of KEY= in a stats line of FILE
+dstat() {
+	sed -n "s/.* $2=\([0-9]*\).*/\1/p" "$1" | tail -n 1
+}
+waitfor() {	# waitfor TENTHS CMD...: until CMD succeeds
+	_t=$1
+	shift
+	while [ "$_t" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	return 1
+}
+lines_ge() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
+
+gen "$T/long.pcap" 0 100 long
+gen "$T/plain.pcap" 0 300
+$C -J -r "$T/long.pcap" >"$T/long.json" 2>/dev/null
+$C -r "$T/long.pcap" >"$T/long.ev" 2>/dev/null
+$C -r "$T/plain.pcap" >"$T/plain.ev" 2>/dev/null
+nlong=$(wc -l <"$T/long.json")
+nplain=$(wc -l <"$T/plain.ev")
+maxjson=$(awk '{ if (length($0) > m) m = length($0) } END { print m + 1 }' \
+    "$T/long.json")
+checkx "the captures: $nlong JSON lines up to $maxjson bytes, $nplain events" \
+    '[ "$nlong" -eq 600 ] && [ "$maxjson" -gt 4096 ] && [ "$nplain" -eq 1800 ]' 
+
+# ---------------------------------------------------------------------
+# 1. a line begun on a pipe or a socket is finished, never written again
+# ---------------------------------------------------------------------
+drive storm-pipe storm1 -J -r "$T/long.pcap"
+checkx "pipe, JSON lines over PIPE_BUF, SIGUSR1 every 2 ms: $lines lines, $bad not whole, exit $rc" \
+    '[ "$lines" -eq "$nlong" ] && [ "$bad" -eq 0 ] && [ "$rc" -eq 0 ]'
+drive storm-socket storm2 -J -r "$T/long.pcap"
+checkx "socket, 4 KiB buffers, SIGUSR1 every 2 ms: $lines lines, $bad not whole, exit $rc" \
+    '[ "$lines" -eq "$nlong" ] && [ "$bad" -eq 0 ] && [ "$rc" -eq 0 ]'
+
+# a short write to a regular file is taken back; standard output opened
+# without O_APPEND must not then leave a hole of zero bytes.  The disk
+# filling up is put in by a shim, which needs a build without the
+# sanitizer runtime.
+CPLAIN=${CAPTURO_PLAIN:-$TOP/capturo/capturo}
+cat >"$T/short.c" <<'EOF'
+/* SHORT_AFTER=N: write(2) to a regular file works N times, then writes
+ * half of one line, then fails with ENOSPC SHORT_FAILS - 1 times */
+#define _GNU_SOURCE
+#include <sys/stat.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+ssize_t
+write(int fd, const void *b, size_t n)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+	static long good, bad;
+	struct stat st;
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, const void *, size_t))
+		    dlsym(RTLD_NEXT, "write");
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && n > 1 &&
+	    good++ >= atol(getenv("SHORT_AFTER")) &&
+	    bad < atol(getenv("SHORT_FAILS"))) {
+		if (bad++ == 0)
+			return real(fd, b, n / 2);
+		errno = ENOSPC;
+		return -1;
+	}
+	return real(fd, b, n);
+}
+EOF
+if [ -x "$CPLAIN" ] && cc -shared -fPIC -o "$T/short.so" "$T/short.c" -ldl \
+    2>"$T/cc.err"; then
+	SHORT_AFTER=5 SHORT_FAILS=3 LD_PRELOAD="$T/short.so" $CPLAIN \
+	    -r "$T/plain.pcap" >"$T/short.out" 2>"$T/short.err"
+	rc=$?
+	nul=$(tr -cd '\000' <"$T/short.out" | wc -c)
+	checkx "stdout a file, the disk full for a moment: exit $rc, no zero byte ($nul), every event once, in order" \
+	    '[ $rc -eq 0 ] && [ "$nul" -eq 0 ] && cmp -s "$T/short.out" "$T/plain.ev"'
+else
+	skip "short write to a file: needs cc and $CPLAIN for an LD_PRELOAD shim"
+fi
+
+# the sanitizer builds stop with a report on any memory error
+check "no sanitizer report in any run" \
+    sh -c "! grep -rlq 'Sanitizer\|runtime error' '$T' --include='*.err'"
+exit $fail
