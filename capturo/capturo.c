@@ -441,6 +441,8 @@ main(int argc, char *argv[])
 		    evout_why(errno));
 		return EX_RUNTIME;
 	}
+	/* a stop must not wait forever for a reader that does not read */
+	out.stop = &sig_stop;
 	/* then drop */
 	if (user != NULL)
 		drop_privs(user, out.fd);

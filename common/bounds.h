@@ -35,6 +35,12 @@
 #define SMTP_MEM_MAX		(64 * 1024 * 1024)
 /* event lines kept while the log cannot be written (disk full, removed) */
 #define OUT_BACKLOG_MAX		(1024 * 1024)
+/*
+ * Seconds a reader of standard output may take nothing once the
+ * program was told to stop (SIGTERM): then the events left are lost,
+ * rather than the stop waiting forever for a reader that is stopped.
+ */
+#define OUT_STOP_WAIT		5
 /* out-of-order bytes held per direction before the gap is skipped */
 #define REASM_OOO_MAX		(64 * 1024)
 /* out-of-order segments held per direction */

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -119,6 +121,44 @@ evout_reopen(struct evout *o)
 	o->warned = 0;
 }
 
+static int
+stopping(const struct evout *o)
+{
+	return o->stop != NULL && *o->stop;
+}
+
+/*
+ * Wait until a stream takes more: a reader that is alive gets every
+ * line, however slow it is, and one that stops reading holds the
+ * writer, as it holds tcpdump -w -.  Once a signal has asked to stop,
+ * OUT_STOP_WAIT seconds without progress end the wait, so that such a
+ * reader cannot keep the process from ending; what is left is lost.
+ * 0: write again; -1 with errno: give up.
+ */
+static int
+wait_out(struct evout *o)
+{
+	struct pollfd	 pfd;
+	int		 r;
+
+	pfd.fd = o->fd;
+	pfd.events = POLLOUT;
+	pfd.revents = 0;
+	r = poll(&pfd, 1, stopping(o) ? OUT_STOP_WAIT * 1000 : -1);
+	if (r == -1 && errno != EINTR)
+		return -1;
+	if (r == 0) {
+		log_warnx("%s: nothing read for %d s after the signal to "
+		    "stop; the events left are lost",
+		    o->path ? o->path : "stdout", OUT_STOP_WAIT);
+		o->stalled = 1;
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	/* room, an error the write will tell, or a signal: look again */
+	return 0;
+}
+
 /*
  * One line, one write(2): appends of whole lines never interleave, a
  * pipe's reader gets whole lines (at most PIPE_BUF).  A short write to
@@ -134,17 +174,37 @@ static size_t
 write_line(struct evout *o, const char *line, size_t len)
 {
 	struct stat	 st;
-	size_t		 off = 0;
+	size_t		 off = 0, want;
 	ssize_t		 n;
 
-	if (o->fd == -1) {
-		errno = EBADF;
+	if (o->fd == -1 || o->stalled) {
+		errno = o->stalled ? ETIMEDOUT : EBADF;
 		return 0;
 	}
 	while (off < len) {
-		n = write(o->fd, line + off, len - off);
+		want = len - off;
+		/*
+		 * After a signal to stop, a blocking write must not wait
+		 * for a reader that may never come back: the stream is
+		 * asked first, then given at most PIPE_BUF, which a pipe
+		 * with room takes at once.
+		 */
+		if (o->stream && stopping(o)) {
+			if (wait_out(o) == -1)
+				break;
+			if (want > PIPE_BUF)
+				want = PIPE_BUF;
+		}
+		n = write(o->fd, line + off, want);
 		if (n == -1 && errno == EINTR)
 			continue;
+		/* non-blocking: standard output shared with such a program */
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    o->stream) {
+			if (wait_out(o) == 0)
+				continue;
+			break;
+		}
 		if (n <= 0) {
 			if (n == 0)
 				errno = EIO;
@@ -242,6 +302,10 @@ evout_line(struct evout *o, const char *line, size_t len)
 
 	if (o->closed)
 		return -1;
+	if (o->stalled) {
+		o->lost++;
+		return 0;
+	}
 	check_path(o);
 	if ((o->backlen == 0 || evout_flush(o) == 0) &&
 	    (w = write_line(o, line, len)) == len)
@@ -249,6 +313,11 @@ evout_line(struct evout *o, const char *line, size_t len)
 	if (errno == EPIPE) {
 		o->closed = 1;
 		return -1;
+	}
+	/* a reader stopped for good after the signal to stop */
+	if (o->stalled) {
+		o->lost++;
+		return 0;
 	}
 	/*
 	 * What a stream took of the line stays out; the rest waits, first

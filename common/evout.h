@@ -2,6 +2,7 @@
 #ifndef EVOUT_H
 #define EVOUT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,8 @@ struct evout {
 	uint64_t	 olost;
 	int		 warned;
 	int		 closed;	/* the reader of a pipe went away */
+	volatile sig_atomic_t *stop;	/* set by the signal to stop, or NULL */
+	int		 stalled;	/* not read for OUT_STOP_WAIT after it */
 	long		 checked;	/* second of the last look at the path */
 };
 

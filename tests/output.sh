@@ -189,7 +189,7 @@ elif mode.startswith('stopped'):
     p.send_signal(signal.SIGTERM)
     t0 = time.monotonic()
     try:
-        p.wait(timeout=30)
+        p.wait(timeout=20)
     except subprocess.TimeoutExpired:
         p.kill()
         p.wait()
@@ -320,6 +320,32 @@ if [ -x "$CPLAIN" ] && cc -shared -fPIC -o "$T/short.so" "$T/short.c" -ldl \
 else
 	skip "short write to a file: needs cc and $CPLAIN for an LD_PRELOAD shim"
 fi
+
+# ---------------------------------------------------------------------
+# 2. a non-blocking standard output is waited for, not taken for a full
+#    disk; a reader that stops holds capturo, but not past a SIGTERM
+# ---------------------------------------------------------------------
+drive nonblock nb -r "$T/plain.pcap"
+checkx "O_NONBLOCK pipe, slow reader: $lines of $nplain lines, exit $rc" \
+    '[ "$lines" -eq "$nplain" ] && [ "$bad" -eq 0 ] && [ "$rc" -eq 0 ]'
+check "O_NONBLOCK pipe, slow reader: nothing said but the statistics" \
+    [ "$(grep -vc 'packets=' "$T/nb.err")" -eq 0 ]
+drive slowstop slow -J -r "$T/long.pcap"
+ev=$(dstat "$T/slow.err" events)
+checkx "slow reader, SIGTERM: every event made reaches it ($lines of ${ev:-?}, $bad not whole), exit $rc" \
+    '[ "$lines" -eq "${ev:--1}" ] && [ "$bad" -eq 0 ] && [ "$tail" -eq 0 ] &&
+    [ "$rc" -eq 0 ]'
+for m in stopped stopped-nb; do
+	drive $m $m -r "$T/plain.pcap"
+	ev=$(dstat "$T/$m.err" events)
+	lost=$(dstat "$T/$m.err" lost)
+	checkx "$m reader, SIGTERM: capturo ends ${secs} s after it (at most 5 s of waiting)" \
+	    'python3 -c "import sys; sys.exit(not $secs < 8)"'
+	checkx "$m reader, SIGTERM: $lines whole lines + lost=${lost:-?} = events=${ev:-?}" \
+	    '[ "$bad" -eq 0 ] && [ -n "$lost" ] && [ $((lines + lost)) -eq "${ev:--1}" ]'
+	check "$m reader, SIGTERM: the loss said ($(grep -m 1 'nothing read' "$T/$m.err"))" \
+	    grep -q 'nothing read for 5 s' "$T/$m.err"
+done
 
 # the sanitizer builds stop with a report on any memory error
 check "no sanitizer report in any run" \
