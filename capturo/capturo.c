@@ -520,8 +520,11 @@ main(int argc, char *argv[])
 			flow_endall(ft, (int64_t)ts.tv_sec,
 			    (uint32_t)(ts.tv_nsec / 1000));
 	}
-	stats();
+	/* the lines left in the backlog count in lost= */
 	evout_close(&out);
+	stats();
+	if (out.lost > 0 && r == EX_OK)
+		r = EX_RUNTIME;
 	pcap_close(pc);
 	pc = NULL;
 	flow_free(ft);

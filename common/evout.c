@@ -368,12 +368,23 @@ evout_event(struct evout *o, struct ev_buf *b)
 	return evout_line(o, json, (size_t)n);
 }
 
+/* what still waits at the end is lost: counted in lines, as lost= is */
 void
 evout_close(struct evout *o)
 {
-	if (o->backlen > 0 && evout_flush(o) == -1)
-		log_warnx("%s: %zu bytes of events could not be written",
-		    o->path ? o->path : "stdout", o->backlen);
+	const char	*p, *end;
+	uint64_t	 n = 0;
+
+	if (o->backlen > 0 && evout_flush(o) == -1) {
+		end = o->backlog + o->backlen;
+		for (p = o->backlog; p < end &&
+		    (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+			n++;
+		o->lost += n;
+		o->backlen = 0;
+		log_warnx("%s: %llu event lines could not be written",
+		    o->path ? o->path : "stdout", (unsigned long long)n);
+	}
 	if (o->path != NULL && o->fd != -1)
 		close(o->fd);
 	free(o->backlog);

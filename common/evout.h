@@ -16,7 +16,7 @@ struct evout {
 	char		*backlog;	/* lines not written yet, oldest first */
 	size_t		 backlen;
 	uint64_t	 delayed;	/* lines that waited in the backlog */
-	uint64_t	 lost;		/* lines dropped: the backlog was full */
+	uint64_t	 lost;		/* lines dropped, or never written */
 	uint64_t	 odelayed;	/* the same, since the output failed */
 	uint64_t	 olost;
 	int		 warned;

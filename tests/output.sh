@@ -317,6 +317,18 @@ if [ -x "$CPLAIN" ] && cc -shared -fPIC -o "$T/short.so" "$T/short.c" -ldl \
 	nul=$(tr -cd '\000' <"$T/short.out" | wc -c)
 	checkx "stdout a file, the disk full for a moment: exit $rc, no zero byte ($nul), every event once, in order" \
 	    '[ $rc -eq 0 ] && [ "$nul" -eq 0 ] && cmp -s "$T/short.out" "$T/plain.ev"'
+	# the disk stays full: what waits at the end is lost, and said
+	SHORT_AFTER=100 SHORT_FAILS=1000000 LD_PRELOAD="$T/short.so" $CPLAIN \
+	    -r "$T/plain.pcap" -w "$T/full.log" 2>"$T/full.err"
+	rc=$?
+	have=$(wc -l <"$T/full.log")
+	lost=$(dstat "$T/full.err" lost)
+	checkx "-w file, the disk full for good: $have written + lost=${lost:-?} = $nplain, exit $rc" \
+	    '[ "$have" -eq 100 ] && [ $((have + ${lost:-0})) -eq "$nplain" ] &&
+	    [ $rc -eq 1 ]'
+	checkx "-w file, the disk full for good: said in lines, before the statistics" \
+	    'grep -q "full.log: 1700 event lines could not be written" "$T/full.err" &&
+	    tail -n 1 "$T/full.err" | grep -q "lost=1700\$"'
 else
 	skip "short write to a file: needs cc and $CPLAIN for an LD_PRELOAD shim"
 fi
@@ -341,10 +353,26 @@ for m in stopped stopped-nb; do
 	lost=$(dstat "$T/$m.err" lost)
 	checkx "$m reader, SIGTERM: capturo ends ${secs} s after it (at most 5 s of waiting)" \
 	    'python3 -c "import sys; sys.exit(not $secs < 8)"'
-	checkx "$m reader, SIGTERM: $lines whole lines + lost=${lost:-?} = events=${ev:-?}" \
-	    '[ "$bad" -eq 0 ] && [ -n "$lost" ] && [ $((lines + lost)) -eq "${ev:--1}" ]'
+	checkx "$m reader, SIGTERM: $lines whole lines + lost=${lost:-?} = events=${ev:-?}, exit $rc" \
+	    '[ "$bad" -eq 0 ] && [ -n "$lost" ] && [ $((lines + lost)) -eq "${ev:--1}" ] &&
+	    [ "$rc" -eq 1 ]'
 	check "$m reader, SIGTERM: the loss said ($(grep -m 1 'nothing read' "$T/$m.err"))" \
 	    grep -q 'nothing read for 5 s' "$T/$m.err"
+done
+
+# ---------------------------------------------------------------------
+# 3. events never written are lost: counted in lost= and exit 1
+# ---------------------------------------------------------------------
+gen "$T/big.pcap" 1000 3000
+for f in plain big; do
+	$C -r "$T/$f.pcap" >/dev/full 2>"$T/dfull-$f.err"
+	rc=$?
+	ev=$(dstat "$T/dfull-$f.err" events)
+	lost=$(dstat "$T/dfull-$f.err" lost)
+	checkx "stdout /dev/full, $f: lost=${lost:-?} of events=${ev:-?}, exit $rc" \
+	    '[ -n "$ev" ] && [ "$ev" -gt 0 ] && [ "$lost" = "$ev" ] && [ $rc -eq 1 ]'
+	check "stdout /dev/full, $f: the statistics line comes last" \
+	    sh -c "tail -n 1 '$T/dfull-$f.err' | grep -q '^capturo: packets='"
 done
 
 # the sanitizer builds stop with a report on any memory error
