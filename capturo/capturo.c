@@ -454,8 +454,11 @@ main(int argc, char *argv[])
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
+	/* a stop interrupts a read of -r - or a FIFO that waits for more */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* reopening the log or printing the statistics must not end it */
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -501,6 +504,9 @@ main(int argc, char *argv[])
 			now = time(NULL);
 			flow_expire(ft, (int64_t)now, 0);
 		}
+		/* the read a stop interrupted (EINTR) ends the capture */
+		if (i == PCAP_ERROR && sig_stop)
+			break;
 		if (i == PCAP_ERROR) {
 			log_warnx("%s: %s", rfile ? rfile : iface,
 			    pcap_geterr(pc));

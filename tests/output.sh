@@ -375,6 +375,43 @@ for f in plain big; do
 	    sh -c "tail -n 1 '$T/dfull-$f.err' | grep -q '^capturo: packets='"
 done
 
+# ---------------------------------------------------------------------
+# 5. SIGUSR1 and SIGHUP do not end a read of a pipe; SIGTERM ends it as
+#    a stop, not as a failure
+# ---------------------------------------------------------------------
+{ head -c 100000 "$T/plain.pcap"; sleep 1.5; tail -c +100001 "$T/plain.pcap"; } |
+    $C -r - >"$T/sig.out" 2>"$T/sig.err" &
+cp=$!
+pids="$pids $cp"
+sleep 0.7
+kill -USR1 $cp
+sleep 0.2
+kill -HUP $cp
+wait $cp
+rc=$?
+check "-r -, SIGUSR1 and SIGHUP while it waits for more: exit $rc" [ $rc -eq 0 ]
+check "-r -, SIGUSR1 and SIGHUP: every event ($(wc -l <"$T/sig.out") of $nplain)" \
+    cmp -s "$T/sig.out" "$T/plain.ev"
+checkx "-r -, SIGUSR1: a statistics line, then the last one, nothing else" \
+    '[ "$(grep -c "packets=" "$T/sig.err")" -eq 2 ] &&
+    [ "$(wc -l <"$T/sig.err")" -eq 2 ]'
+mkfifo "$T/in2"
+$C -r "$T/in2" >"$T/term.out" 2>"$T/term.err" &
+cp=$!
+pids="$pids $cp"
+exec 4>"$T/in2"
+head -c 100000 "$T/plain.pcap" >&4
+sleep 0.7
+kill -TERM $cp
+wait $cp
+rc=$?
+exec 4>&-
+checkx "FIFO, SIGTERM while it waits for more: exit $rc, no error ($(grep -v 'packets=' "$T/term.err" | head -n 1))" \
+    '[ $rc -eq 0 ] && [ "$(grep -vc "packets=" "$T/term.err")" -eq 0 ]'
+checkx "FIFO, SIGTERM: every event made written ($(wc -l <"$T/term.out") of $(dstat "$T/term.err" events))" \
+    '[ "$(wc -l <"$T/term.out")" -eq "$(dstat "$T/term.err" events)" ] &&
+    [ "$(wc -l <"$T/term.out")" -gt 0 ]'
+
 # the sanitizer builds stop with a report on any memory error
 check "no sanitizer report in any run" \
     sh -c "! grep -rlq 'Sanitizer\|runtime error' '$T' --include='*.err'"
