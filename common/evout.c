@@ -95,13 +95,26 @@ evout_open(struct evout *o, const char *path, int json)
 	return 0;
 }
 
-/* SIGHUP: the path may name a new file (logrotate's create mode) */
+/*
+ * SIGHUP: the path may name a new file (logrotate's create mode).  If
+ * it still names the file open, nothing changes: opening it again
+ * would ask for a second flock on the file the first one holds, fail,
+ * and let the lock go with the old descriptor.  The look at the path
+ * once a second may also have followed a rotation before its SIGHUP
+ * comes.  A new file is locked before the old one is let go, so that
+ * no other writer can take the log in between.
+ */
 void
 evout_reopen(struct evout *o)
 {
-	int	 fd;
+	struct stat	 fst, pst;
+	int		 fd;
 
 	if (o->path == NULL)
+		return;
+	if (o->fd != -1 && fstat(o->fd, &fst) == 0 && fst.st_nlink > 0 &&
+	    lstat(o->path, &pst) == 0 && pst.st_ino == fst.st_ino &&
+	    pst.st_dev == fst.st_dev)
 		return;
 	if ((fd = open_log(o->path)) == -1) {
 		if (!o->warned)

@@ -22,11 +22,13 @@ CHECK_NAME=output
 . "$TOP/tests/check.sh"
 [ -x "$C" ] || { nok "$C missing (make tests)"; exit 1; }
 
-# gen.py OUT FIRST N [long] [LINKTYPE] [nohdr]: N SMTP sessions from
-# session FIRST, each connect, helo, mail, rcpt, message, close; "long"
-# gives each message a subject of 900 control characters, escaped to a
-# JSON line longer than PIPE_BUF; "nohdr" leaves out the file header,
-# for the rest of a capture fed through a FIFO
+# gen.py OUT FIRST N [long] [LINKTYPE] [nohdr] [nudge]: N SMTP sessions
+# from session FIRST, each connect, helo, mail, rcpt, message, close;
+# "long" gives each message a subject of 900 control characters, escaped
+# to a JSON line longer than PIPE_BUF; "nohdr" leaves out the file
+# header, for the rest of a capture fed through a FIFO; "nudge" is one
+# packet to another port instead, which makes capturo act on a signal
+# without making an event
 cat >"$T/gen.py" <<'EOF'
 import struct, sys
 
@@ -98,6 +100,10 @@ def put(fr):
                         len(fr)) + fr)
 
 
+if 'nudge' in opts:     # one packet the filter leaves out: no event
+    put(frame(lt, '198.51.100.1', '203.0.113.25', 40000, 8080, 1, 0, 0x02,
+              b''))
+    sys.exit(0)
 if 'long' in opts:
     w = b'=?utf-8?q?' + b'=01' * 300 + b'?='
     subj = b' '.join([w, w, w])
@@ -374,6 +380,92 @@ for f in plain big; do
 	check "stdout /dev/full, $f: the statistics line comes last" \
 	    sh -c "tail -n 1 '$T/dfull-$f.err' | grep -q '^capturo: packets='"
 done
+
+# ---------------------------------------------------------------------
+# 4. SIGHUP while the path still names the log keeps it and its flock;
+#    logrotate's create mode gives no false warning
+# ---------------------------------------------------------------------
+# packets through a FIFO, so that one capturo -w runs as long as needed;
+# a signal is acted on at the next packet
+gen "$T/h0.pcap" 2000 3
+for k in 1 2 3 4; do
+	gen "$T/h$k.rec" $((2000 + 100 * k)) 3 nohdr
+	{ head -c 24 "$T/h0.pcap"; cat "$T/h$k.rec"; } >"$T/h$k.pcap"
+done
+gen "$T/nudge.rec" 0 1 nohdr nudge
+mkfifo "$T/in"
+$C -r "$T/in" -w "$T/H" 2>"$T/hup.err" &
+cp=$!
+pids="$pids $cp"
+exec 3>"$T/in"
+cat "$T/h0.pcap" >&3
+waitfor 50 lines_ge "$T/H" 18
+for n in 1 2; do
+	kill -HUP $cp
+	sleep 0.2
+	cat "$T/nudge.rec" >&3
+	sleep 0.3
+	check "SIGHUP $n, the log not rotated: its flock still held" \
+	    sh -c "! flock -n '$T/H' true"
+	$C -r "$T/h0.pcap" -w "$T/H" 2>"$T/hup2.err"
+	rc=$?
+	checkx "SIGHUP $n, the log not rotated: a second capturo -w refused (exit $rc)" \
+	    '[ $rc -eq 1 ] && grep -q "held by another writer" "$T/hup2.err"'
+	cat "$T/h$n.rec" >&3
+	waitfor 50 lines_ge "$T/H" $((18 + 18 * n))
+done
+# logrotate's create mode: renamed, made again, the SIGHUP of postrotate
+# after the look at the path once a second has followed the new file
+mv "$T/H" "$T/H.1"
+install -m 640 /dev/null "$T/H"
+sleep 1.2
+cat "$T/h3.rec" >&3
+waitfor 50 lines_ge "$T/H" 18
+kill -HUP $cp
+sleep 0.2
+cat "$T/nudge.rec" >&3
+sleep 0.3
+check "rotated, SIGHUP after the switch: the new file's flock held" \
+    sh -c "! flock -n '$T/H' true"
+cat "$T/h4.rec" >&3
+waitfor 50 lines_ge "$T/H" 36
+exec 3>&-
+wait $cp
+rc=$?
+check "SIGHUP: capturo exits 0 at the end of the FIFO (exit $rc)" [ $rc -eq 0 ]
+check "SIGHUP: nothing said but the statistics ($(grep -v 'packets=' "$T/hup.err" | head -n 1))" \
+    [ "$(grep -vc 'packets=' "$T/hup.err")" -eq 0 ]
+for k in 0 1 2 3 4; do
+	$C -r "$T/h$k.pcap" >"$T/h$k.ev" 2>/dev/null
+done
+checkx "SIGHUP: every event once, in order: 9 sessions in the old file, 6 in the new" \
+    '[ "$(cat "$T/h0.ev" "$T/h1.ev" "$T/h2.ev")" = "$(cat "$T/H.1")" ] &&
+    [ "$(cat "$T/h3.ev" "$T/h4.ev")" = "$(cat "$T/H")" ]'
+
+# detengo -w writes through the same code: its report log rotated
+if [ -x "$D" ]; then
+	ev() {	# ev HOST: a mail event
+		printf '2026-03-03T16:45:44.880222Z mail sid=0000abcd src=%s:40000 dst=203.0.113.25:25 from=w@example.org\n' "$1"
+	}
+	ev 198.51.100.61 >"$T/d.log"
+	$D -n --from-start -w "$T/R" "$T/d.log" >/dev/null 2>"$T/d.err" &
+	dp=$!
+	pids="$pids $dp"
+	waitfor 50 lines_ge "$T/R" 1
+	mv "$T/R" "$T/R.1"
+	install -m 640 /dev/null "$T/R"
+	sleep 1.2
+	ev 198.51.100.62 >>"$T/d.log"
+	waitfor 50 lines_ge "$T/R" 1
+	check "detengo -w, rotated: the new report file's flock held" \
+	    sh -c "! flock -n '$T/R' true"
+	kill $dp
+	wait $dp
+	rc=$?
+	checkx "detengo -w, rotated: one block in each file, exit $rc" \
+	    'grep -q "block .*host=198.51.100.61 " "$T/R.1" &&
+	    grep -q "block .*host=198.51.100.62 " "$T/R" && [ $rc -eq 0 ]'
+fi
 
 # ---------------------------------------------------------------------
 # 5. SIGUSR1 and SIGHUP do not end a read of a pipe; SIGTERM ends it as
