@@ -75,7 +75,55 @@ emit_line(void *ctx, struct ev_buf *b)
 
 /* --- capture --- */
 
+/* LINKTYPE_RAW in a savefile, where pcap_datalink() does not map it */
+#define LINKTYPE_RAW	101
+
 static int			 dlt;
+
+/*
+ * The link types decode_packet() reads, as capturo(8) lists them.  Any
+ * other would be captured and counted, and give no event, or fail in
+ * the filter as if the expression were wrong: it is refused instead.
+ */
+static int
+link_known(int t)
+{
+	switch (t) {
+	case DLT_EN10MB:
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+	case DLT_RAW:
+#if DLT_RAW != LINKTYPE_RAW
+	case LINKTYPE_RAW:
+#endif
+	case DLT_IPV4:
+	case DLT_IPV6:
+	case DLT_NULL:
+#if defined(DLT_LOOP) && DLT_LOOP != DLT_NULL
+	case DLT_LOOP:
+#endif
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static __attribute__((noreturn)) void
+link_refuse(const char *where, int t)
+{
+	const char	*name, *desc;
+	char		 num[16];
+
+	if ((name = pcap_datalink_val_to_name(t)) == NULL) {
+		snprintf(num, sizeof(num), "%d", t);
+		name = num;
+	}
+	if ((desc = pcap_datalink_val_to_description(t)) == NULL)
+		desc = "not in libpcap's list";
+	fatalx("%s: link type %s (%s) is not read: capturo reads Ethernet, "
+	    "Linux cooked captures, raw IP and BSD loopback", where, name,
+	    desc);
+}
 
 static void
 on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -435,6 +483,8 @@ main(int argc, char *argv[])
 		pc = open_live(iface, snaplen, bufkib);
 	}
 	dlt = pcap_datalink(pc);
+	if (!link_known(dlt))
+		link_refuse(rfile != NULL ? rfile : iface, dlt);
 	set_filter(pc, ports, nports, expr);
 	if (evout_open(&out, wfile, json) == -1) {
 		fprintf(stderr, "capturo: event log %s: %s\n", wfile,

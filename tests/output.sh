@@ -504,6 +504,27 @@ checkx "FIFO, SIGTERM: every event made written ($(wc -l <"$T/term.out") of $(ds
     '[ "$(wc -l <"$T/term.out")" -eq "$(dstat "$T/term.err" events)" ] &&
     [ "$(wc -l <"$T/term.out")" -gt 0 ]'
 
+# ---------------------------------------------------------------------
+# 6. a link type capturo does not read is refused, by its name
+# ---------------------------------------------------------------------
+for lt in 1 101 228 0 108 113 276; do
+	gen "$T/lt$lt.pcap" 3000 3 $lt
+	$C -r "$T/lt$lt.pcap" >"$T/lt$lt.out" 2>"$T/lt$lt.err"
+	rc=$?
+	checkx "link type $lt: read, $(wc -l <"$T/lt$lt.out") of 18 events, exit $rc" \
+	    '[ $rc -eq 0 ] && [ "$(wc -l <"$T/lt$lt.out")" -eq 18 ]'
+done
+for x in 9:PPP 104:C_HDLC 105:IEEE802_11 189:USB_LINUX 147:147; do
+	lt=${x%%:*} name=${x#*:}
+	gen "$T/lt$lt.pcap" 3000 3 $lt
+	$C -r "$T/lt$lt.pcap" >"$T/lt$lt.out" 2>"$T/lt$lt.err"
+	rc=$?
+	checkx "link type $lt: refused, exit $rc ($(head -n 1 "$T/lt$lt.err"))" \
+	    '[ $rc -eq 1 ] && [ ! -s "$T/lt$lt.out" ] &&
+	    grep -q "link type $name (.*) is not read" "$T/lt$lt.err" &&
+	    ! grep -q "filter" "$T/lt$lt.err"'
+done
+
 # the sanitizer builds stop with a report on any memory error
 check "no sanitizer report in any run" \
     sh -c "! grep -rlq 'Sanitizer\|runtime error' '$T' --include='*.err'"
