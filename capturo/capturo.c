@@ -1,6 +1,7 @@
 /* capturo: watch SMTP on the wire and write one event line per SMTP event */
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -288,36 +289,45 @@ set_filter(pcap_t *p, const uint16_t *ports, int nports, const char *expr)
 		fprintf(fp, "))");
 	if (fclose(fp) == EOF || f == NULL)
 		fatal("the filter expression");
-	if (pcap_compile(p, &prog, f, 1, PCAP_NETMASK_UNKNOWN) == -1 ||
-	    pcap_setfilter(p, &prog) == -1)
-		fatalx("bad filter expression: %s", pcap_geterr(p));
+	/* with the link type known good, what fails to compile is the user's */
+	if (pcap_compile(p, &prog, f, 1, PCAP_NETMASK_UNKNOWN) == -1) {
+		if (expr == NULL)
+			fatalx("the filter: %s", pcap_geterr(p));
+		fprintf(stderr, "capturo: bad filter expression: %s\n",
+		    pcap_geterr(p));
+		exit(EX_USAGE);
+	}
+	if (pcap_setfilter(p, &prog) == -1)
+		fatalx("cannot set the filter: %s", pcap_geterr(p));
 	log_debug("filter, %u instructions: %s", prog.bf_len, f);
 	pcap_freecode(&prog);
 	free(f);
 }
 
+/*
+ * Digits only: strtol(3) alone would take a sign and leading blanks,
+ * and strtok_r(3) would skip empty fields (",25,", "25,,587").
+ */
 static int
 parse_ports(const char *s, uint16_t *ports)
 {
-	char		*dup, *tok, *save = NULL, *end;
-	long		 v;
-	int		 n = 0;
+	long	 v;
+	int	 n = 0;
 
-	if ((dup = strdup(s)) == NULL)
-		fatal("strdup");
-	for (tok = strtok_r(dup, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		errno = 0;
-		v = strtol(tok, &end, 10);
-		if (*tok == '\0' || *end != '\0' || errno || v < 1 ||
-		    v > 65535 || n == PORTS_MAX) {
-			free(dup);
+	for (;;) {
+		if (!isdigit((unsigned char)*s) || n == PORTS_MAX)
 			return -1;
-		}
+		for (v = 0; isdigit((unsigned char)*s); s++)
+			if ((v = v * 10 + (*s - '0')) > 65535)
+				return -1;
+		if (v < 1)
+			return -1;
 		ports[n++] = (uint16_t)v;
+		if (*s == '\0')
+			return n;
+		if (*s++ != ',')
+			return -1;
 	}
-	free(dup);
-	return n;
 }
 
 static long
@@ -328,7 +338,9 @@ num(const char *s, long min, long max, const char *what)
 
 	errno = 0;
 	v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno || v < min || v > max) {
+	/* a digit first: no sign, no blank (every minimum is 0 or more) */
+	if (!isdigit((unsigned char)*s) || *end != '\0' || errno || v < min ||
+	    v > max) {
 		fprintf(stderr, "capturo: %s must be a number from %ld to "
 		    "%ld: %s\n", what, min, max, s);
 		exit(EX_USAGE);
@@ -475,8 +487,13 @@ main(int argc, char *argv[])
 
 	/* acquire: the capture, then the log */
 	if (rfile != NULL) {
-		if ((pc = pcap_open_offline(rfile, eb)) == NULL)
+		/* libpcap names the file in some of its messages only */
+		if ((pc = pcap_open_offline(rfile, eb)) == NULL) {
+			if (strncmp(eb, rfile, strlen(rfile)) == 0 &&
+			    eb[strlen(rfile)] == ':')
+				fatalx("%s", eb);
 			fatalx("%s: %s", rfile, eb);
+		}
 	} else {
 		if (iface == NULL)
 			iface = default_iface();

@@ -525,6 +525,48 @@ for x in 9:PPP 104:C_HDLC 105:IEEE802_11 189:USB_LINUX 147:147; do
 	    ! grep -q "filter" "$T/lt$lt.err"'
 done
 
+# ---------------------------------------------------------------------
+# 7. the arguments: a bad filter expression is a usage error (2); -p
+#    and the numbers take digits only; a missing file is named once
+# ---------------------------------------------------------------------
+$C -r "$T/plain.pcap" 'tcp and and' >"$T/a.out" 2>"$T/a.err"
+rc=$?
+checkx "bad filter expression: exit $rc, said ($(head -n 1 "$T/a.err"))" \
+    '[ $rc -eq 2 ] && grep -q "^capturo: bad filter expression: " "$T/a.err" &&
+    [ ! -s "$T/a.out" ]'
+$C -r "$T/plain.pcap" not host 198.51.100.7 >"$T/a.out" 2>/dev/null
+rc=$?
+checkx "a good filter expression: exit $rc, $(wc -l <"$T/a.out") events" \
+    '[ $rc -eq 0 ] && [ "$(wc -l <"$T/a.out")" -eq $((nplain - 12)) ]'
+for p in ",25," "25,,587" "+25" " 25" "25 " "25," ",25" "" "0" "65536" "-25"; do
+	$C -p "$p" -r "$T/plain.pcap" >"$T/a.out" 2>"$T/a.err"
+	rc=$?
+	checkx "-p '$p' refused (exit $rc)" \
+	    '[ $rc -eq 2 ] && grep -q "^capturo: -p takes up to 64 ports" "$T/a.err" &&
+	    [ ! -s "$T/a.out" ]'
+done
+for p in 25 25,587 025,587,2525; do
+	$C -p "$p" -r "$T/plain.pcap" >"$T/a.out" 2>/dev/null
+	rc=$?
+	checkx "-p $p taken (exit $rc)" \
+	    '[ $rc -eq 0 ] && cmp -s "$T/a.out" "$T/plain.ev"'
+done
+for o in "-T: 5" "-T:+5" "-T:5 " "-F:+100" "-s: 0" "-B:+1"; do
+	$C "${o%%:*}" "${o#*:}" -r "$T/plain.pcap" >"$T/a.out" 2>"$T/a.err"
+	rc=$?
+	checkx "${o%%:*} '${o#*:}' refused (exit $rc)" \
+	    '[ $rc -eq 2 ] && grep -q "must be a number" "$T/a.err"'
+done
+$C -r "$T/nonexistent.pcap" >/dev/null 2>"$T/a.err"
+rc=$?
+checkx "a missing file: exit $rc, its name said once ($(head -n 1 "$T/a.err"))" \
+    '[ $rc -eq 1 ] && [ "$(grep -o nonexistent.pcap "$T/a.err" | wc -l)" -eq 1 ]'
+printf 'not a capture' >"$T/junk.pcap"
+$C -r "$T/junk.pcap" >/dev/null 2>"$T/a.err"
+rc=$?
+checkx "not a capture: exit $rc, its name said once ($(head -n 1 "$T/a.err"))" \
+    '[ $rc -eq 1 ] && [ "$(grep -o junk.pcap "$T/a.err" | wc -l)" -eq 1 ]'
+
 # the sanitizer builds stop with a report on any memory error
 check "no sanitizer report in any run" \
     sh -c "! grep -rlq 'Sanitizer\|runtime error' '$T' --include='*.err'"
