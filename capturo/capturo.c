@@ -170,12 +170,14 @@ stats(void)
 		snprintf(drop, sizeof(drop), "dropped=- ifdropped=-");
 	fprintf(stderr, "capturo: packets=%llu %s "
 	    "flows=%llu active=%llu events=%llu evicted=%llu gapbytes=%llu "
-	    "fragments=%llu malformed=%llu delayed=%llu lost=%llu\n",
+	    "fragments=%llu malformed=%llu nomem=%llu delayed=%llu "
+	    "lost=%llu\n",
 	    (unsigned long long)npkts, drop,
 	    (unsigned long long)fs.flows, (unsigned long long)fs.active,
 	    (unsigned long long)fs.events, (unsigned long long)fs.evicted,
 	    (unsigned long long)fs.gapbytes, (unsigned long long)nfrags,
-	    (unsigned long long)nshort, (unsigned long long)out.delayed,
+	    (unsigned long long)nshort, (unsigned long long)fs.nomem,
+	    (unsigned long long)out.delayed,
 	    (unsigned long long)out.lost);
 }
 

@@ -23,7 +23,7 @@ struct flow_stats {
 	uint64_t	 events;
 	uint64_t	 evicted;
 	uint64_t	 gapbytes;	/* bytes never seen, skipped */
-	uint64_t	 nomem;		/* flows refused for lack of memory */
+	uint64_t	 nomem;		/* flows or parsers refused for lack of memory */
 };
 
 /* each event line, ready in the ev_buf; its values live until return */
