@@ -81,34 +81,6 @@ emit_line(void *ctx, struct ev_buf *b)
 
 static int			 dlt;
 
-/*
- * The link types decode_packet() reads, as capturo(8) lists them.  Any
- * other would be captured and counted, and give no event, or fail in
- * the filter as if the expression were wrong: it is refused instead.
- */
-static int
-link_known(int t)
-{
-	switch (t) {
-	case DLT_EN10MB:
-	case DLT_LINUX_SLL:
-	case DLT_LINUX_SLL2:
-	case DLT_RAW:
-#if DLT_RAW != LINKTYPE_RAW
-	case LINKTYPE_RAW:
-#endif
-	case DLT_IPV4:
-	case DLT_IPV6:
-	case DLT_NULL:
-#if defined(DLT_LOOP) && DLT_LOOP != DLT_NULL
-	case DLT_LOOP:
-#endif
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 static __attribute__((noreturn)) void
 link_refuse(const char *where, int t)
 {
@@ -502,7 +474,12 @@ main(int argc, char *argv[])
 		pc = open_live(iface, snaplen, bufkib);
 	}
 	dlt = pcap_datalink(pc);
-	if (!link_known(dlt))
+	/*
+	 * The link types decode_packet() reads, as capturo(8) lists them.
+	 * Any other would be captured and counted, and give no event, or
+	 * fail in the filter as if the expression were wrong.
+	 */
+	if (!decode_known(dlt))
 		link_refuse(rfile != NULL ? rfile : iface, dlt);
 	set_filter(pc, ports, nports, expr);
 	if (evout_open(&out, wfile, json) == -1) {

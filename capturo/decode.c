@@ -313,33 +313,54 @@ decode_null(const uint8_t *p, size_t len, struct pkt *out)
 	return DECODE_OTHER;
 }
 
+/* the link types read, and how: the one list (capturo refuses others) */
+typedef int	decode_fn(const uint8_t *, size_t, struct pkt *);
+
+static const struct {
+	int		 dlt;
+	decode_fn	*fn;
+} links[] = {
+	{ DLT_EN10MB,		decode_ether },
+	{ DLT_LINUX_SLL,	decode_sll },
+	{ DLT_LINUX_SLL2,	decode_sll2 },
+	{ DLT_RAW,		decode_ip },
+#if DLT_RAW != LINKTYPE_RAW
+	{ LINKTYPE_RAW,		decode_ip },
+#endif
+	{ DLT_IPV4,		decode_ip },
+	{ DLT_IPV6,		decode_ip },
+	{ DLT_NULL,		decode_null },
+#if defined(DLT_LOOP) && DLT_LOOP != DLT_NULL
+	{ DLT_LOOP,		decode_null },
+#endif
+};
+
+static decode_fn *
+link_fn(int dlt)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (links[i].dlt == dlt)
+			return links[i].fn;
+	return NULL;
+}
+
+int
+decode_known(int dlt)
+{
+	return link_fn(dlt) != NULL;
+}
+
 int
 decode_packet(int dlt, const uint8_t *p, size_t caplen, struct pkt *out)
 {
+	decode_fn	*fn;
+
 	memset(out, 0, sizeof(*out));
 	if (p == NULL)
 		return DECODE_SHORT;
-
-	switch (dlt) {
-	case DLT_EN10MB:
-		return decode_ether(p, caplen, out);
-	case DLT_LINUX_SLL:
-		return decode_sll(p, caplen, out);
-	case DLT_LINUX_SLL2:
-		return decode_sll2(p, caplen, out);
-	case DLT_RAW:
-#if DLT_RAW != LINKTYPE_RAW
-	case LINKTYPE_RAW:
-#endif
-	case DLT_IPV4:
-	case DLT_IPV6:
-		return decode_ip(p, caplen, out);
-	case DLT_NULL:
-#if defined(DLT_LOOP) && DLT_LOOP != DLT_NULL
-	case DLT_LOOP:
-#endif
-		return decode_null(p, caplen, out);
-	default:
+	if ((fn = link_fn(dlt)) == NULL)
 		return DECODE_OTHER;
-	}
+	return fn(p, caplen, out);
 }

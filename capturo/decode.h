@@ -42,5 +42,6 @@ struct pkt {
 #define DECODE_SHORT	3	/* truncated or malformed */
 
 int	 decode_packet(int, const uint8_t *, size_t, struct pkt *);
+int	 decode_known(int);
 
 #endif /* DECODE_H */
