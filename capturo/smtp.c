@@ -391,14 +391,18 @@ held_dot(const struct smtp *s)
 	return start;
 }
 
+/* one-sided: read on from the last CRLF.CRLF held, answers unmatched */
 static void
 sync_held(struct smtp *s)
 {
 	size_t	 start = held_dot(s);
 
+	s->unsynced = 0;
+	go_blind(s);
 	memmove(s->hold, s->hold + start, s->holdlen - start);
 	s->holdlen -= start;
 	s->cskip = 0;
+	resume(s);
 }
 
 static int	known_verb(const uint8_t *, size_t);
@@ -510,10 +514,7 @@ hold(struct smtp *s, const uint8_t *p, size_t len)
 	 */
 	if (s->unsynced && !s->paused && !s->server_seen) {
 		if (s->dotpacket != 0 && s->packet > s->dotpacket) {
-			s->unsynced = 0;
-			go_blind(s);
 			sync_held(s);
-			resume(s);
 		} else if (s->dotpacket == 0 && held_dot(s) > 0)
 			s->dotpacket = s->packet;
 	}
@@ -1529,10 +1530,7 @@ smtp_end(struct smtp *s)
 		resume_assumed(s);
 	/* one-sided, mid-stream: the last packet held the end of a message */
 	if (s->unsynced && !s->server_seen && held_dot(s) > 0) {
-		s->unsynced = 0;
-		go_blind(s);
 		sync_held(s);
-		resume(s);
 	}
 	if (s->msgpending)
 		emit_message(s, 0);
