@@ -24,6 +24,12 @@ PCAP_LIBS!=	$(PKG_CONFIG) --libs libpcap 2>/dev/null || echo -lpcap
 IPTC_CFLAGS!=	$(PKG_CONFIG) --cflags libip4tc libip6tc 2>/dev/null
 IPTC_LIBS!=	$(PKG_CONFIG) --libs libip4tc libip6tc 2>/dev/null || echo -lip4tc -lip6tc
 INOTIFY_LIBS!=	$(PKG_CONFIG) --libs libinotifytools 2>/dev/null || echo -linotifytools
+NFT_CFLAGS!=	$(PKG_CONFIG) --cflags libnftnl libmnl 2>/dev/null
+NFT_LIBS!=	$(PKG_CONFIG) --libs libnftnl libmnl 2>/dev/null || echo -lnftnl -lmnl
+IPSET_CFLAGS!=	$(PKG_CONFIG) --cflags libipset 2>/dev/null
+IPSET_LIBS!=	$(PKG_CONFIG) --libs libipset 2>/dev/null || echo -lipset
+FW_CFLAGS=	$(IPTC_CFLAGS) $(NFT_CFLAGS) $(IPSET_CFLAGS)
+FW_LIBS=	$(IPTC_LIBS) $(NFT_LIBS) $(IPSET_LIBS)
 
 # sanitizer build of the same sources, for the unit tests and replays
 SANFLAGS=	-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -45,9 +51,10 @@ DETENGO_SRCS=	detengo/detengo.c \
 		detengo/tail.c \
 		detengo/policy.c \
 		detengo/state.c \
+		detengo/fw.c \
 		detengo/fw_iptc.c \
 		detengo/fw_dry.c \
-		detengo/fwset.c
+		detengo/hset.c
 
 # unit tests: name and the sources each one links
 T_event_SRCS=	tests/t_event.c common/event.c common/addr.c
@@ -56,14 +63,14 @@ T_smtp_SRCS=	tests/t_smtp.c capturo/smtp.c capturo/mime.c
 T_mime_SRCS=	tests/t_mime.c capturo/mime.c
 T_reasm_SRCS=	tests/t_reasm.c capturo/reasm.c
 T_decode_SRCS=	tests/t_decode.c capturo/decode.c
-T_policy_SRCS=	tests/t_policy.c detengo/policy.c detengo/fwset.c common/addr.c
+T_policy_SRCS=	tests/t_policy.c detengo/policy.c detengo/hset.c common/addr.c
 T_state_SRCS=	tests/t_state.c detengo/state.c common/addr.c
 UNITS=		event addr smtp mime reasm decode policy state
-# the libiptc driver runs only as root inside a namespace (tests/e2e_fw.sh)
-T_fw_SRCS=	tests/t_fw.c detengo/fw_iptc.c detengo/fw_dry.c detengo/fwset.c \
+# the backends' driver runs only as root inside a namespace (tests/e2e_fw.sh)
+T_fw_SRCS=	tests/t_fw.c $(filter detengo/fw%.c detengo/hset.c,$(DETENGO_SRCS)) \
 		common/addr.c \
 		common/log.c
-T_fw_LIBS=	$(IPTC_LIBS)
+T_fw_LIBS=	$(FW_LIBS)
 T_tail_SRCS=	tests/t_tail.c detengo/tail.c detengo/state.c common/addr.c \
 		common/log.c
 T_tail_LIBS=	$(INOTIFY_LIBS)
@@ -79,15 +86,15 @@ capturo/capturo: $(call objs,$(O),$(CAPTURO_SRCS) $(COMMON_SRCS))
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PCAP_LIBS)
 
 detengo/detengo: $(call objs,$(O),$(DETENGO_SRCS) $(COMMON_SRCS))
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(IPTC_LIBS) $(INOTIFY_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(FW_LIBS) $(INOTIFY_LIBS)
 
 $(O)/%.o: %.c common/bounds.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HARDEN) $(PCAP_CFLAGS) $(IPTC_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(HARDEN) $(PCAP_CFLAGS) $(FW_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(S)/%.o: %.c common/bounds.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) $(PCAP_CFLAGS) $(IPTC_CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(SANFLAGS) $(PCAP_CFLAGS) $(FW_CFLAGS) -MMD -MP -c -o $@ $<
 
 # sanitized programs for the replay tests
 $(S)/bin/capturo: $(call objs,$(S),$(CAPTURO_SRCS) $(COMMON_SRCS))
@@ -96,7 +103,7 @@ $(S)/bin/capturo: $(call objs,$(S),$(CAPTURO_SRCS) $(COMMON_SRCS))
 
 $(S)/bin/detengo: $(call objs,$(S),$(DETENGO_SRCS) $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(IPTC_LIBS) $(INOTIFY_LIBS)
+	$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $^ $(FW_LIBS) $(INOTIFY_LIBS)
 
 define unit
 $(O)/tests/t_$(1): $(call objs,$(O),$(T_$(1)_SRCS))

@@ -22,6 +22,7 @@
 #include "event.h"
 #include "evout.h"
 #include "fw.h"
+#include "hset.h"
 #include "log.h"
 #include "policy.h"
 #include "state.h"
@@ -71,7 +72,7 @@ static struct {
 	struct evout	 out;
 	struct pending	*pend;
 	size_t		 npend;
-	struct fw_set	 pendset;		/* the hosts in pend */
+	struct hset	 pendset;		/* the hosts in pend */
 	int		 dirty;			/* state changed, not saved */
 	uint64_t	 lines, malformed, unknown, blocks, skips;
 	int		 failed;		/* a commit failed: exit 1 */
@@ -81,11 +82,11 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: detengo [-dInSv] [-a cidr] [-A file] [-c chain] [-p ports]\n"
-"               [-s statefile] [-t count/seconds] [-T triggers] [-w file]\n"
-"               [-W seconds] [-x duration] [--once] [--from-start]\n"
+"usage: detengo [-dInSv] [-a cidr] [-A file] [-b backend] [-c chain]\n"
+"               [-p ports] [-s statefile] [-t count/seconds] [-T triggers]\n"
+"               [-w file] [-W seconds] [-x duration] [--once] [--from-start]\n"
 "               logfile | -\n"
-"       detengo [-n] [-c chain] [-p ports] [-s statefile]\n"
+"       detengo [-n] [-b backend] [-c chain] [-p ports] [-s statefile]\n"
 "               --list | --unblock host | --flush\n");
 }
 
@@ -150,7 +151,7 @@ report_block(const struct pending *p, int64_t until)
 	if (p->src[0])
 		event_adds(&b, "src", p->src);
 	event_adds(&b, "host", host);
-	event_adds(&b, "chain", g.fwc.chain ? g.fwc.chain : "FORWARD");
+	event_adds(&b, "chain", fw_where(g.fw));
 	event_adds(&b, "ports", g.portlist);
 	if (until) {
 		fmt_time(until, ut, sizeof(ut));
@@ -216,7 +217,7 @@ save_state(void)
 static int
 pending_has(const struct addr *a)
 {
-	return fw_set_get(&g.pendset, a) != NULL;
+	return hset_get(&g.pendset, a) != NULL;
 }
 
 /*
@@ -227,25 +228,31 @@ static void
 commit_pending(void)
 {
 	struct addr	*hosts;
+	int64_t		*untils;
 	size_t		 i;
 	int64_t		 now = now_sec(), until;
 
 	if (g.npend == 0)
 		return;
-	if ((hosts = calloc(g.npend, sizeof(*hosts))) == NULL)
+	until = g.expire ? now + g.expire : 0;
+	if ((hosts = calloc(g.npend, sizeof(*hosts))) == NULL ||
+	    (untils = calloc(g.npend, sizeof(*untils))) == NULL)
 		fatal("calloc");
-	for (i = 0; i < g.npend; i++)
+	for (i = 0; i < g.npend; i++) {
 		hosts[i] = g.pend[i].host;
-	if (fw_add(g.fw, hosts, g.npend) == -1) {
+		untils[i] = until;
+	}
+	if (fw_add(g.fw, hosts, untils, g.npend) == -1) {
 		/* fw_add re-read the table and tried once more already */
 		log_warnx("blocking %zu hosts failed; trying again with the "
 		    "next event", g.npend);
 		g.failed = 1;
 		free(hosts);
+		free(untils);
 		return;
 	}
 	free(hosts);
-	until = g.expire ? now + g.expire : 0;
+	free(untils);
 	for (i = 0; i < g.npend; i++) {
 		if (state_add(&g.st, &g.pend[i].host, now, until) == -1)
 			log_warn("state: cannot record a block");
@@ -253,7 +260,7 @@ commit_pending(void)
 		g.blocks++;
 	}
 	g.npend = 0;
-	fw_set_clear(&g.pendset);
+	hset_clear(&g.pendset);
 	g.dirty = 1;
 	g.failed = 0;
 	save_state();
@@ -327,11 +334,11 @@ on_line(void *ctx, const char *p, size_t len, int flags)
 		}
 		if (g.npend == FW_BATCH_MAX)
 			return;
-		if (fw_set_put(&g.pendset, &src) == NULL) {
+		if (hset_put(&g.pendset, &src) == NULL) {
 			/* out of memory: what is pending goes now */
 			commit_pending();
 			if (g.npend != 0 ||
-			    fw_set_put(&g.pendset, &src) == NULL) {
+			    hset_put(&g.pendset, &src) == NULL) {
 				log_warn("cannot hold a host to block");
 				return;
 			}
@@ -383,18 +390,20 @@ expire(void)
 /* --- the table and the state agree --- */
 
 struct seen {
-	struct fw_set	 set;
+	struct hset	 set;
 	size_t		 extra;
 };
 
 static void
-seen_cb(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes)
+seen_cb(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes,
+    int64_t until)
 {
 	struct seen	*s = ctx;
 
 	(void)pkts;
 	(void)bytes;
-	fw_set_put(&s->set, a);
+	(void)until;
+	hset_put(&s->set, a);
 }
 
 /*
@@ -409,14 +418,15 @@ reconcile(int startup)
 {
 	struct seen	 s;
 	struct addr	*miss, a;
+	int64_t		*muntil;
 	size_t		 i, nmiss = 0;
 	int64_t		 now = now_sec();
 
-	if (fw_set_init(&s.set, g.st.nblocks) == -1)
-		fatal("fw_set_init");
+	if (hset_init(&s.set, g.st.nblocks) == -1)
+		fatal("hset_init");
 	if (fw_list(g.fw, seen_cb, &s) == -1) {
 		log_warnx("cannot read the firewall table");
-		fw_set_free(&s.set);
+		hset_free(&s.set);
 		return;
 	}
 	for (i = 0; i < g.st.nblocks; ) {
@@ -425,25 +435,28 @@ reconcile(int startup)
 			i++;
 			continue;
 		}
-		if (fw_set_get(&s.set, &a) != NULL && fw_del(g.fw, &a, 1) == -1) {
+		if (hset_get(&s.set, &a) != NULL && fw_del(g.fw, &a, 1) == -1) {
 			log_warnx("cannot lift the block of an allowed host; "
 			    "trying again later");
 			i++;
 			continue;
 		}
-		fw_set_del(&s.set, &a);
+		hset_del(&s.set, &a);
 		state_del(&g.st, &a);	/* moves another block into i */
 		report_unblock(&a, "allowed");
 		g.dirty = 1;
 	}
-	if ((miss = calloc(g.st.nblocks + 1, sizeof(*miss))) == NULL)
+	if ((miss = calloc(g.st.nblocks + 1, sizeof(*miss))) == NULL ||
+	    (muntil = calloc(g.st.nblocks + 1, sizeof(*muntil))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < g.st.nblocks; i++)
-		if (fw_set_get(&s.set, &g.st.blocks[i].host) == NULL &&
-		    (g.st.blocks[i].until == 0 || g.st.blocks[i].until > now))
+		if (hset_get(&s.set, &g.st.blocks[i].host) == NULL &&
+		    (g.st.blocks[i].until == 0 || g.st.blocks[i].until > now)) {
+			muntil[nmiss] = g.st.blocks[i].until;
 			miss[nmiss++] = g.st.blocks[i].host;
+		}
 	if (nmiss > 0) {
-		if (fw_add(g.fw, miss, nmiss) == -1)
+		if (fw_add(g.fw, miss, muntil, nmiss) == -1)
 			log_warnx("cannot restore %zu blocks", nmiss);
 		else
 			log_info("restored the rules of %zu blocked hosts "
@@ -451,7 +464,7 @@ reconcile(int startup)
 	}
 	if (startup) {
 		for (i = 0; i < s.set.n; i++) {
-			const struct fw_host *h = &s.set.v[i];
+			const struct hset_item *h = &s.set.v[i];
 
 			/* an allowed host's rules are someone else's */
 			if (h->addr.family == 0 ||
@@ -464,7 +477,8 @@ reconcile(int startup)
 		}
 	}
 	free(miss);
-	fw_set_free(&s.set);
+	free(muntil);
+	hset_free(&s.set);
 }
 
 /* --- start-up --- */
@@ -571,20 +585,6 @@ parse_ports(const char *s)
 	return n;
 }
 
-/* Debian 12's iptables is iptables-nft: say where our rules are */
-static void
-say_legacy(void)
-{
-	char	 buf[PATH_MAX];
-
-	if (realpath("/usr/sbin/iptables", buf) != NULL &&
-	    strstr(buf, "nft") != NULL)
-		log_info("iptables here is iptables-nft: detengo's rules are "
-		    "in the legacy tables; see them with "
-		    "'iptables-legacy -L %s -nv'",
-		    g.fwc.chain ? g.fwc.chain : "FORWARD");
-}
-
 static struct fw *
 open_fw(void)
 {
@@ -643,15 +643,19 @@ load_state(void)
 /* --- the commands --- */
 
 static void
-list_cb(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes)
+list_cb(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes,
+    int64_t until)
 {
 	char			 h[ADDR_STRLEN], ut[32] = "never";
 	const struct state_block *b;
 
 	(void)ctx;
 	addr_fmt(a, h, sizeof(h));
-	if ((b = state_find(&g.st, a)) != NULL && b->until != 0)
-		fmt_time(b->until, ut, sizeof(ut));
+	/* the firewall's own time if it keeps one, else the state's */
+	if (until == -1)
+		until = (b = state_find(&g.st, a)) != NULL ? b->until : 0;
+	if (until != 0)
+		fmt_time(until, ut, sizeof(ut));
 	printf("%-40s %12llu %14llu  %s\n", h, (unsigned long long)pkts,
 	    (unsigned long long)bytes, ut);
 }
@@ -743,16 +747,11 @@ follow(void)
 	struct logpos	 pos;
 	int64_t		 nextexp, lastcheck = now_sec(), left;
 	struct timespec	 lastsave, ts;
-	const char	*shadow;
 	int		 n = 0, timeout;
 	int		 stdinput = strcmp(g.logpath, "-") == 0;
 
 	if (!g.dry)
-		say_legacy();
-	if ((shadow = fw_shadowed(g.fw)) != NULL)
-		log_warnx("an earlier rule accepts port-25 traffic, so "
-		    "appended rules would never match: %s (use --insert, "
-		    "or move that rule below detengo's)", shadow);
+		fw_advise(g.fw);
 	reconcile(1);
 	nextexp = expire();
 	g.tail = tail_open(g.logpath, g.st.havepos ? &g.st.pos : NULL,
@@ -845,6 +844,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "allow",	required_argument, NULL, 'a' },
 		{ "allow-file",	required_argument, NULL, 'A' },
+		{ "backend",	required_argument, NULL, 'b' },
 		{ "chain",	required_argument, NULL, 'c' },
 		{ "debug",	no_argument,	   NULL, 'd' },
 		{ "help",	no_argument,	   NULL, 'h' },
@@ -877,7 +877,7 @@ main(int argc, char *argv[])
 	long		 v;
 
 	g.ports[0] = 25;
-	while ((ch = getopt_long(argc, argv, "a:A:c:dhInp:s:St:T:vw:W:x:",
+	while ((ch = getopt_long(argc, argv, "a:A:b:c:dhInp:s:St:T:vw:W:x:",
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -893,6 +893,14 @@ main(int argc, char *argv[])
 			break;
 		case 'A':
 			g.allowfile = optarg;
+			break;
+		case 'b':
+			if (!fw_backend_known(optarg)) {
+				fprintf(stderr, "detengo: -b takes one of %s: "
+				    "%s\n", fw_backend_names(), optarg);
+				return EX_USAGE;
+			}
+			g.fwc.backend = optarg;
 			break;
 		case 'c':
 			g.fwc.chain = optarg;
@@ -1037,7 +1045,7 @@ main(int argc, char *argv[])
 		return EX_USAGE;
 	}
 	if ((g.pend = calloc(FW_BATCH_MAX, sizeof(*g.pend))) == NULL ||
-	    fw_set_init(&g.pendset, 256) == -1)
+	    hset_init(&g.pendset, 256) == -1)
 		fatal("calloc");
 	if (g.statepath != NULL) {
 		lock_state();
@@ -1053,6 +1061,6 @@ main(int argc, char *argv[])
 	state_free(&g.st);
 	evout_close(&g.out);
 	free(g.pend);
-	fw_set_free(&g.pendset);
+	hset_free(&g.pendset);
 	return r;
 }

@@ -13,11 +13,14 @@
 #include "addr.h"
 #include "bounds.h"
 #include "log.h"
-#include "fw.h"
+#include "fw_backend.h"
+#include "hset.h"
+
+/* a host's item holds the time its block ends */
+#define UNTIL(h)	((h)->v[0])
 
 struct dry {
-	struct fw_set	 hosts;
-	uint32_t	 allports;	/* one bit per configured port */
+	struct hset	 hosts;
 };
 
 static void *
@@ -26,12 +29,12 @@ dry_open(const struct fw_conf *conf, char *err, size_t errlen)
 	struct dry	*d;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL ||
-	    fw_set_init(&d->hosts, 0) == -1) {
+	    hset_init(&d->hosts, 0) == -1) {
 		snprintf(err, errlen, "dry run: %s", strerror(errno));
 		free(d);
 		return NULL;
 	}
-	d->allports = (uint32_t)((1ULL << conf->nports) - 1);
+	(void)conf;
 	return d;
 }
 
@@ -40,7 +43,7 @@ dry_close(void *p)
 {
 	struct dry	*d = p;
 
-	fw_set_free(&d->hosts);
+	hset_free(&d->hosts);
 	free(d);
 }
 
@@ -52,15 +55,16 @@ dry_list(void *p, fw_list_cb cb, void *ctx)
 
 	for (i = 0; i < d->hosts.n; i++)
 		if (d->hosts.v[i].addr.family != 0)
-			cb(ctx, &d->hosts.v[i].addr, 0, 0);
+			cb(ctx, &d->hosts.v[i].addr, 0, 0,
+			    (int64_t)UNTIL(&d->hosts.v[i]));
 	return 0;
 }
 
 static int
-dry_add(void *p, const struct addr *hosts, size_t n)
+dry_add(void *p, const struct addr *hosts, const int64_t *until, size_t n)
 {
 	struct dry	*d = p;
-	struct fw_host	*h;
+	struct hset_item	*h;
 	size_t		 i;
 	int		 added = 0;
 
@@ -70,18 +74,20 @@ dry_add(void *p, const struct addr *hosts, size_t n)
 			    i, hosts[i].family);
 			continue;
 		}
-		if (fw_set_get(&d->hosts, &hosts[i]) != NULL)
+		if ((h = hset_get(&d->hosts, &hosts[i])) != NULL) {
+			UNTIL(h) = until != NULL ? (uint64_t)until[i] : 0;
 			continue;
+		}
 		if (d->hosts.live >= FW_DRY_MAX) {
 			log_warnx("fw dry: %d hosts, no room for more",
 			    FW_DRY_MAX);
 			return -1;
 		}
-		if ((h = fw_set_put(&d->hosts, &hosts[i])) == NULL) {
+		if ((h = hset_put(&d->hosts, &hosts[i])) == NULL) {
 			log_warn("fw dry: add");
 			return -1;
 		}
-		h->logbits = h->dropbits = d->allports;
+		UNTIL(h) = until != NULL ? (uint64_t)until[i] : 0;
 		added++;
 	}
 	return added;
@@ -95,7 +101,7 @@ dry_del(void *p, const struct addr *hosts, size_t n)
 	int		 deleted = 0;
 
 	for (i = 0; i < n; i++)
-		if (fw_set_del(&d->hosts, &hosts[i]) == 0)
+		if (hset_del(&d->hosts, &hosts[i]) == 0)
 			deleted++;
 	return deleted;
 }
@@ -106,28 +112,20 @@ dry_flush(void *p)
 	struct dry	*d = p;
 	int		 n = (int)d->hosts.live;
 
-	fw_set_free(&d->hosts);
-	if (fw_set_init(&d->hosts, 0) == -1) {
+	hset_free(&d->hosts);
+	if (hset_init(&d->hosts, 0) == -1) {
 		log_warn("fw dry: flush");
 		return -1;
 	}
 	return n;
 }
 
-/* nothing is installed, so nothing can be shadowed */
-static const char *
-dry_shadowed(void *p)
-{
-	(void)p;
-	return NULL;
-}
-
-const struct fw_ops fw_dry_ops = {
-	dry_open,
-	dry_close,
-	dry_list,
-	dry_add,
-	dry_del,
-	dry_flush,
-	dry_shadowed,
+const struct fw_backend fw_dry_backend = {
+	.name = "dry",
+	.open = dry_open,
+	.close = dry_close,
+	.list = dry_list,
+	.add = dry_add,
+	.del = dry_del,
+	.flush = dry_flush,
 };

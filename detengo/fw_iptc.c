@@ -8,6 +8,7 @@
 #include <net/if.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,7 +20,8 @@
 #include "addr.h"
 #include "bounds.h"
 #include "log.h"
-#include "fw.h"
+#include "fw_backend.h"
+#include "hset.h"
 
 #include <libiptc/libiptc.h>
 #include <libiptc/libip6tc.h>
@@ -43,6 +45,12 @@
 #define RULE_MAX	(HDR6_LEN + TCPM_LEN + LOGT_LEN)
 
 enum { RK_OTHER, RK_LOG, RK_DROP, RK_JUMP };
+
+/* what a pass over the chain keeps per host in its set item */
+#define PKTS(h)		((h)->v[0])	/* summed over the DROP rules */
+#define BYTES(h)	((h)->v[1])
+#define LOGBITS(h)	((h)->v[2])	/* bit i: a LOG rule for ports[i] */
+#define DROPBITS(h)	((h)->v[3])	/* bit i: a DROP rule for ports[i] */
 enum { FAM4, FAM6, NFAM };
 
 /* one rule as libiptc takes it */
@@ -598,10 +606,10 @@ txn_failed(struct txn *t, const char *op, const char *chain)
  * known, only the hosts already in the set are looked at.
  */
 static int
-scan_hosts(struct txn *t, struct fw_set *set, int counters, int known)
+scan_hosts(struct txn *t, struct hset *set, int counters, int known)
 {
 	const void	*e;
-	struct fw_host	*h;
+	struct hset_item	*h;
 	struct addr	 src;
 	struct rhdr	 r;
 	uint16_t	 port;
@@ -615,22 +623,22 @@ scan_hosts(struct txn *t, struct fw_set *set, int counters, int known)
 		if (k != RK_LOG && k != RK_DROP)
 			continue;
 		if (known) {
-			if ((h = fw_set_get(set, &src)) == NULL)
+			if ((h = hset_get(set, &src)) == NULL)
 				continue;
-		} else if ((h = fw_set_put(set, &src)) == NULL) {
+		} else if ((h = hset_put(set, &src)) == NULL) {
 			log_warn("%s scan", t->fm->name);
 			return -1;
 		}
 		if ((pi = port_index(t->st, port)) != -1) {
 			if (k == RK_LOG)
-				h->logbits |= 1U << pi;
+				LOGBITS(h) |= 1U << pi;
 			else
-				h->dropbits |= 1U << pi;
+				DROPBITS(h) |= 1U << pi;
 		}
 		if (k == RK_DROP && counters) {
 			t->fm->hdr(e, &r);
-			h->pkts += r.pkts;
-			h->bytes += r.bytes;
+			PKTS(h) += r.pkts;
+			BYTES(h) += r.bytes;
 		}
 	}
 	return 0;
@@ -711,18 +719,18 @@ add_fn(struct txn *t, void *arg)
 {
 	struct addarg	*aa = arg;
 	struct ifw	*st = t->st;
-	struct fw_set	 set;
-	struct fw_host	*h;
+	struct hset	 set;
+	struct hset_item	*h;
 	size_t		 i, j;
 	int		 added = 0, p, pi, any, rev = st->insert;
 
-	if (fw_set_init(&set, aa->n) == -1) {
+	if (hset_init(&set, aa->n) == -1) {
 		log_warn("%s add", t->fm->name);
 		return -1;
 	}
 	/* only the hosts to add matter, however many the chain holds */
 	for (i = 0; i < aa->n; i++)
-		if (fw_set_put(&set, &aa->hosts[i]) == NULL) {
+		if (hset_put(&set, &aa->hosts[i]) == NULL) {
 			log_warn("%s add", t->fm->name);
 			goto bad;
 		}
@@ -732,32 +740,32 @@ add_fn(struct txn *t, void *arg)
 		goto bad;
 	for (j = 0; j < aa->n; j++) {
 		i = rev ? aa->n - 1 - j : j;
-		if ((h = fw_set_put(&set, &aa->hosts[i])) == NULL) {
+		if ((h = hset_put(&set, &aa->hosts[i])) == NULL) {
 			log_warn("%s add", t->fm->name);
 			goto bad;
 		}
 		any = 0;
 		for (p = 0; p < st->nports; p++) {
 			pi = rev ? st->nports - 1 - p : p;
-			if (h->dropbits & (1U << pi))
+			if (DROPBITS(h) & (1U << pi))
 				continue;
 			if (rev && add_rule(t, &aa->hosts[i], pi, RK_DROP) == -1)
 				goto bad;
-			if (!(h->logbits & (1U << pi)) &&
+			if (!(LOGBITS(h) & (1U << pi)) &&
 			    add_rule(t, &aa->hosts[i], pi, RK_LOG) == -1)
 				goto bad;
 			if (!rev && add_rule(t, &aa->hosts[i], pi, RK_DROP) == -1)
 				goto bad;
-			h->logbits |= 1U << pi;
-			h->dropbits |= 1U << pi;
+			LOGBITS(h) |= 1U << pi;
+			DROPBITS(h) |= 1U << pi;
 			any = 1;
 		}
 		added += any;
 	}
-	fw_set_free(&set);
+	hset_free(&set);
 	return added;
 bad:
-	fw_set_free(&set);
+	hset_free(&set);
 	return -1;
 }
 
@@ -806,7 +814,7 @@ numlist_delete(struct txn *t, const struct numlist *l, const char *chain)
 }
 
 struct delarg {
-	struct fw_set	*want;		/* NULL: every host (flush) */
+	struct hset	*want;		/* NULL: every host (flush) */
 	int		 chaingone;
 };
 
@@ -816,7 +824,7 @@ del_fn(struct txn *t, void *arg)
 	struct delarg	*da = arg;
 	struct ifw	*st = t->st;
 	const void	*e;
-	struct fw_set	 seen;
+	struct hset	 seen;
 	struct numlist	 nl;
 	struct addr	 src;
 	uint16_t	 port;
@@ -824,7 +832,7 @@ del_fn(struct txn *t, void *arg)
 	int		 k, n = -1;
 
 	memset(&nl, 0, sizeof(nl));
-	if (fw_set_init(&seen, 0) == -1) {
+	if (hset_init(&seen, 0) == -1) {
 		log_warn("%s delete", t->fm->name);
 		return -1;
 	}
@@ -838,9 +846,9 @@ del_fn(struct txn *t, void *arg)
 		k = rule_kind(t->fm, t->h, e, NULL, &src, &port);
 		if (k != RK_LOG && k != RK_DROP)
 			continue;
-		if (da->want != NULL && fw_set_get(da->want, &src) == NULL)
+		if (da->want != NULL && hset_get(da->want, &src) == NULL)
 			continue;
-		if (numlist_push(&nl, i) == -1 || fw_set_put(&seen, &src) ==
+		if (numlist_push(&nl, i) == -1 || hset_put(&seen, &src) ==
 		    NULL) {
 			log_warn("%s delete", t->fm->name);
 			goto done;
@@ -885,7 +893,7 @@ del_fn(struct txn *t, void *arg)
 	}
 done:
 	free(nl.v);
-	fw_set_free(&seen);
+	hset_free(&seen);
 	return n;
 }
 
@@ -1082,6 +1090,18 @@ chain_name_ok(const char *c)
 	return 1;
 }
 
+static int
+ifw_check(const struct fw_conf *conf, char *err, size_t errlen)
+{
+	if (conf->chain != NULL && !chain_name_ok(conf->chain)) {
+		snprintf(err, errlen, "bad chain name \"%.40s\": 1 to %d "
+		    "printable bytes, not a built-in name", conf->chain,
+		    XT_EXTENSION_MAXNAMELEN - 1);
+		return -1;
+	}
+	return 0;
+}
+
 static void *
 ifw_open(const struct fw_conf *conf, char *err, size_t errlen)
 {
@@ -1178,22 +1198,22 @@ static int
 ifw_list(void *p, fw_list_cb cb, void *ctx)
 {
 	struct ifw	*st = p;
-	struct fw_set	 set;
+	struct hset	 set;
 	size_t		 i;
 	int		 fi;
 
-	if (fw_set_init(&set, 0) == -1) {
+	if (hset_init(&set, 0) == -1) {
 		log_warn("fw list");
 		return -1;
 	}
 	for (fi = 0; fi < NFAM; fi++)
 		if (st->has[fi] && txn_run(st, fi, list_fn, &set) == -1) {
-			fw_set_free(&set);
+			hset_free(&set);
 			return -1;
 		}
 	for (i = 0; i < set.n; i++)
-		cb(ctx, &set.v[i].addr, set.v[i].pkts, set.v[i].bytes);
-	fw_set_free(&set);
+		cb(ctx, &set.v[i].addr, PKTS(&set.v[i]), BYTES(&set.v[i]), -1);
+	hset_free(&set);
 	return 0;
 }
 
@@ -1217,7 +1237,7 @@ split_hosts(struct ifw *st, const struct addr *hosts, size_t n,
 		}
 	}
 	for (i = 0; i < n; i++) {
-		if (fw_addr_norm(&hosts[i], &k) == -1) {
+		if (hset_norm(&hosts[i], &k) == -1) {
 			bad++;
 			continue;
 		}
@@ -1237,7 +1257,7 @@ split_hosts(struct ifw *st, const struct addr *hosts, size_t n,
 }
 
 static int
-ifw_add(void *p, const struct addr *hosts, size_t n)
+ifw_add(void *p, const struct addr *hosts, const int64_t *until, size_t n)
 {
 	struct ifw	*st = p;
 	struct addr	*byfam[NFAM];
@@ -1245,6 +1265,7 @@ ifw_add(void *p, const struct addr *hosts, size_t n)
 	struct addarg	 aa;
 	int		 fi, r, total = 0;
 
+	(void)until;	/* no expiry in the kernel: detengo lifts the block */
 	if (split_hosts(st, hosts, n, byfam, cnt) == -1)
 		return -1;
 	for (fi = 0; fi < NFAM && total != -1; fi++)
@@ -1270,7 +1291,7 @@ ifw_del(void *p, const struct addr *hosts, size_t n)
 	struct ifw	*st = p;
 	struct addr	*byfam[NFAM];
 	size_t		 cnt[NFAM], i;
-	struct fw_set	 want;
+	struct hset	 want;
 	struct delarg	 da;
 	int		 fi, r, total = 0;
 
@@ -1279,13 +1300,13 @@ ifw_del(void *p, const struct addr *hosts, size_t n)
 	for (fi = 0; fi < NFAM && total != -1; fi++) {
 		if (cnt[fi] == 0)
 			continue;
-		if (fw_set_init(&want, cnt[fi]) == -1) {
+		if (hset_init(&want, cnt[fi]) == -1) {
 			log_warn("fw del");
 			total = -1;
 			break;
 		}
 		for (i = 0; i < cnt[fi]; i++)
-			if (fw_set_put(&want, &byfam[fi][i]) == NULL) {
+			if (hset_put(&want, &byfam[fi][i]) == NULL) {
 				log_warn("fw del");
 				total = -1;
 			}
@@ -1295,7 +1316,7 @@ ifw_del(void *p, const struct addr *hosts, size_t n)
 			total += r;
 		else
 			total = -1;
-		fw_set_free(&want);
+		hset_free(&want);
 	}
 	free(byfam[FAM4]);
 	free(byfam[FAM6]);
@@ -1337,107 +1358,47 @@ ifw_shadowed(void *p)
 	return NULL;
 }
 
-static const struct fw_ops fw_iptc_ops = {
-	ifw_open,
-	ifw_close,
-	ifw_list,
-	ifw_add,
-	ifw_del,
-	ifw_flush,
-	ifw_shadowed,
+static const char *
+ifw_where(const struct fw_conf *conf)
+{
+	return conf->chain != NULL ? conf->chain : fw_forward;
+}
+
+/*
+ * Debian 12's iptables is iptables-nft, which does not show legacy
+ * rules: say where ours are.  And an ACCEPT of our ports ahead of our
+ * rules would let the hosts through.
+ */
+static void
+ifw_advise(void *p)
+{
+	struct ifw	*st = p;
+	const char	*shadow;
+	char		 buf[PATH_MAX];
+
+	if (realpath("/usr/sbin/iptables", buf) != NULL &&
+	    strstr(buf, "nft") != NULL)
+		log_info("iptables here is iptables-nft: detengo's rules are "
+		    "in the legacy tables; see them with "
+		    "'iptables-legacy -L %s -nv'", st->chain);
+	if ((shadow = ifw_shadowed(st)) != NULL)
+		log_warnx("an earlier rule accepts port-25 traffic, so "
+		    "appended rules would never match: %s (use --insert, "
+		    "or move that rule below detengo's)", shadow);
+}
+
+const struct fw_backend fw_iptc_backend = {
+	.name = "iptc",
+	.caps = FW_CAN_COUNT,
+	.opts = FW_OPT_CHAIN | FW_OPT_INSERT | FW_OPT_LOCKWAIT,
+	.check = ifw_check,
+	.open = ifw_open,
+	.close = ifw_close,
+	.where = ifw_where,
+	.advise = ifw_advise,
+	.list = ifw_list,
+	.add = ifw_add,
+	.del = ifw_del,
+	.flush = ifw_flush,
+	.shadowed = ifw_shadowed,
 };
-
-/* the front both backends share: check the configuration, pick the ops */
-struct fw {
-	const struct fw_ops	*ops;
-	void			*be;
-	uint16_t		 ports[FW_PORTS_MAX];
-};
-
-struct fw *
-fw_open(const struct fw_conf *conf, char *err, size_t errlen)
-{
-	static const uint16_t	 dflt[] = { 25 };
-	struct fw_conf		 c = *conf;
-	struct fw		*f;
-	int			 i, j;
-
-	if (c.ports == NULL || c.nports == 0) {
-		c.ports = dflt;
-		c.nports = 1;
-	}
-	if (c.nports < 0 || c.nports > FW_PORTS_MAX) {
-		snprintf(err, errlen, "%d ports: at most %d", c.nports,
-		    FW_PORTS_MAX);
-		return NULL;
-	}
-	for (i = 0; i < c.nports; i++) {
-		if (c.ports[i] == 0) {
-			snprintf(err, errlen, "port 0 cannot be blocked");
-			return NULL;
-		}
-		for (j = 0; j < i; j++)
-			if (c.ports[j] == c.ports[i]) {
-				snprintf(err, errlen, "port %u given twice",
-				    c.ports[i]);
-				return NULL;
-			}
-	}
-	if (c.chain != NULL && !chain_name_ok(c.chain)) {
-		snprintf(err, errlen, "bad chain name \"%.40s\": 1 to %d "
-		    "printable bytes, not a built-in name", c.chain,
-		    XT_EXTENSION_MAXNAMELEN - 1);
-		return NULL;
-	}
-	if ((f = calloc(1, sizeof(*f))) == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		return NULL;
-	}
-	memcpy(f->ports, c.ports, c.nports * sizeof(c.ports[0]));
-	c.ports = f->ports;
-	f->ops = c.dry ? &fw_dry_ops : &fw_iptc_ops;
-	if ((f->be = f->ops->open(&c, err, errlen)) == NULL) {
-		free(f);
-		return NULL;
-	}
-	return f;
-}
-
-void
-fw_close(struct fw *f)
-{
-	if (f == NULL)
-		return;
-	f->ops->close(f->be);
-	free(f);
-}
-
-int
-fw_list(struct fw *f, fw_list_cb cb, void *ctx)
-{
-	return f->ops->list(f->be, cb, ctx);
-}
-
-int
-fw_add(struct fw *f, const struct addr *hosts, size_t n)
-{
-	return f->ops->add(f->be, hosts, n);
-}
-
-int
-fw_del(struct fw *f, const struct addr *hosts, size_t n)
-{
-	return f->ops->del(f->be, hosts, n);
-}
-
-int
-fw_flush(struct fw *f)
-{
-	return f->ops->flush(f->be);
-}
-
-const char *
-fw_shadowed(struct fw *f)
-{
-	return f->ops->shadowed(f->be);
-}

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "bounds.h"
-#include "fw.h"
+#include "hset.h"
 #include "policy.h"
 
 /* the events that may trigger a block, as named in capturo-events(5) */
@@ -15,15 +15,18 @@ static const char *const trigger_names[] = {
 	"connect", "helo", "auth", "starttls", "mail", "rcpt", "message"
 };
 
+/* the ring a counted host owns, kept in its set item */
+#define RING(h)		((h)->v[0])
+
 struct policy {
 	struct policy_conf conf;
 	struct cidr	*allow;
 	size_t		 nallow, nfixed, allowcap;
 	/*
 	 * Hosts counted toward the threshold: each owns a ring of its
-	 * last conf.count event times, found through the set's mark.
+	 * last conf.count event times, found through the item's RING.
 	 */
-	struct fw_set	 track;
+	struct hset	 track;
 	int64_t		*ring;
 	uint32_t	*ringpos;	/* next slot per ring */
 	uint32_t	*free;		/* rings not in use */
@@ -92,7 +95,7 @@ policy_new(const struct policy_conf *conf)
 	p->conf = *conf;
 	if (p->conf.count == 0)
 		p->conf.count = 1;
-	if (fw_set_init(&p->track, 0) == -1) {
+	if (hset_init(&p->track, 0) == -1) {
 		free(p);
 		return NULL;
 	}
@@ -104,7 +107,7 @@ policy_free(struct policy *p)
 {
 	if (p == NULL)
 		return;
-	fw_set_free(&p->track);
+	hset_free(&p->track);
 	free(p->allow);
 	free(p->ring);
 	free(p->ringpos);
@@ -268,10 +271,10 @@ ring_get(struct policy *p)
 }
 
 static void
-untrack(struct policy *p, struct fw_host *h)
+untrack(struct policy *p, struct hset_item *h)
 {
-	p->free[p->nfree++] = h->mark;
-	fw_set_del(&p->track, &h->addr);
+	p->free[p->nfree++] = (uint32_t)RING(h);
+	hset_del(&p->track, &h->addr);
 }
 
 /*
@@ -283,7 +286,7 @@ static void
 track_room(struct policy *p, int64_t t)
 {
 	size_t		 i, c = p->conf.count;
-	struct fw_host	*h, *old = NULL;
+	struct hset_item	*h, *old = NULL;
 	int64_t		 newest, oldest = INT64_MAX;
 
 	for (i = 0; i < p->track.n; i++) {
@@ -291,8 +294,8 @@ track_room(struct policy *p, int64_t t)
 		if (h->addr.family == 0)
 			continue;
 		/* the event counted last: the newest, lines coming in order */
-		newest = p->ring[(size_t)h->mark * c +
-		    (p->ringpos[h->mark] + c - 1) % c];
+		newest = p->ring[(size_t)RING(h) * c +
+		    (p->ringpos[RING(h)] + c - 1) % c];
 		if (newest <= t - (int64_t)p->conf.window)
 			untrack(p, h);
 		else if (newest < oldest) {
@@ -313,7 +316,7 @@ enum policy_verdict
 policy_decide(struct policy *p, const char *event, const struct addr *src,
     int64_t t, int blocked)
 {
-	struct fw_host	*h;
+	struct hset_item	*h;
 	size_t		 c = p->conf.count, k, n;
 	long		 r;
 	int64_t		*ring;
@@ -326,24 +329,24 @@ policy_decide(struct policy *p, const char *event, const struct addr *src,
 		return POLICY_ALREADY;
 	if (c == 1)
 		return POLICY_BLOCK;
-	if ((h = fw_set_get(&p->track, src)) == NULL) {
+	if ((h = hset_get(&p->track, src)) == NULL) {
 		if ((r = ring_get(p)) == -1) {
 			track_room(p, t);
 			if ((r = ring_get(p)) == -1)
 				return POLICY_THRESHOLD;
 		}
-		if ((h = fw_set_put(&p->track, src)) == NULL) {
+		if ((h = hset_put(&p->track, src)) == NULL) {
 			p->free[p->nfree++] = (uint32_t)r;
 			return POLICY_THRESHOLD;
 		}
-		h->mark = (uint32_t)r;
+		RING(h) = (uint64_t)r;
 		p->ringpos[r] = 0;
 		for (k = 0; k < c; k++)
 			p->ring[(size_t)r * c + k] = INT64_MIN;
 	}
-	ring = &p->ring[(size_t)h->mark * c];
-	ring[p->ringpos[h->mark]] = t;
-	p->ringpos[h->mark] = (uint32_t)((p->ringpos[h->mark] + 1) % c);
+	ring = &p->ring[(size_t)RING(h) * c];
+	ring[p->ringpos[RING(h)]] = t;
+	p->ringpos[RING(h)] = (uint32_t)((p->ringpos[RING(h)] + 1) % c);
 	/* within the window either side: lines may come out of order */
 	for (k = 0, n = 0; k < c; k++)
 		if (ring[k] != INT64_MIN && ring[k] > t -

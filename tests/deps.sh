@@ -21,7 +21,12 @@ need libpcap-dev header pcap/pcap.h
 need libiptc-dev header libiptc/libiptc.h
 need libiptc-dev header libiptc/libip6tc.h
 need libinotifytools0-dev header inotifytools/inotifytools.h
+need libnftnl-dev header libnftnl/set.h
+need libmnl-dev header libmnl/libmnl.h
+need libipset-dev header libipset/session.h
 need iptables have iptables-legacy
+need nftables have nft
+need ipset have ipset
 need iproute2 have ip
 need swaks have swaks
 need python3-aiosmtpd /usr/bin/python3 -c 'import aiosmtpd'

@@ -13,6 +13,7 @@
 #include "bounds.h"
 #include "log.h"
 #include "../detengo/fw.h"
+#include "../detengo/hset.h"
 #include "tap.h"
 
 /* hosts one list can show: the self-test's largest set */
@@ -21,7 +22,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: t_fw [-nI] [-c chain] [-p port,...] "
+	fprintf(stderr, "usage: t_fw [-nI] [-b backend] [-c chain] [-p port,...] "
 	    "[-w seconds] command [arg ...]\n"
 	    "commands: add address ..., del address ..., list, flush, "
 	    "shadowed,\n          bench count, selftest\n");
@@ -61,15 +62,20 @@ parse_hosts(int argc, char **argv)
 }
 
 static void
-print_host(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes)
+print_host(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes,
+    int64_t until)
 {
 	char	 s[ADDR_STRLEN];
 
 	(void)ctx;
 	if (addr_fmt(a, s, sizeof(s)) == -1)
 		strcpy(s, "?");
-	printf("%s %llu %llu\n", s, (unsigned long long)pkts,
+	printf("%s %llu %llu", s, (unsigned long long)pkts,
 	    (unsigned long long)bytes);
+	/* the seconds left, for backends that keep the time */
+	if (until > 0)
+		printf(" %lld", (long long)(until - time(NULL)));
+	printf("\n");
 }
 
 /* what list reported, for the self-test */
@@ -79,10 +85,12 @@ struct seen {
 };
 
 static void
-collect(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes)
+collect(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes,
+    int64_t until)
 {
 	struct seen	*sn = ctx;
 
+	(void)until;
 	if (sn->n < LIST_MAX && addr_fmt(a, sn->s[sn->n], ADDR_STRLEN) == 0 &&
 	    pkts == 0 && bytes == 0)
 		sn->n++;
@@ -121,8 +129,8 @@ selftest(void)
 	struct fw_conf		 conf;
 	struct fw		*fw;
 	struct addr		 h[4], *big, bad;
-	struct fw_set		 set;
-	struct fw_host		*hp;
+	struct hset		 set;
+	struct hset_item		*hp;
 	const char		*sh;
 	char			 e[256];
 	unsigned int		 i, okall;
@@ -141,20 +149,20 @@ selftest(void)
 	h[1] = mkaddr("198.51.100.2");
 	h[2] = mkaddr("192.0.2.1");
 	h[3] = mkaddr("2001:db8::25");
-	r = fw_add(fw, h, 3);
+	r = fw_add(fw, h, NULL, 3);
 	ok(r == 2, "add of 3 hosts, one twice, adds 2");
-	r = fw_add(fw, h, 3);
+	r = fw_add(fw, h, NULL, 3);
 	ok(r == 0, "adding them again adds nothing");
 	sn.n = 0;
 	r = fw_list(fw, collect, &sn);
 	ok(r == 0 && sn.n == 2, "list shows 2 hosts");
 	is_str(sn.s[0], "192.0.2.1", "list: first host in order");
 	is_str(sn.s[1], "198.51.100.2", "list: second host in order");
-	r = fw_add(fw, &h[3], 1);
+	r = fw_add(fw, &h[3], NULL, 1);
 	ok(r == 1, "IPv6 host added");
 	memset(&bad, 0, sizeof(bad));
 	bad.family = AF_UNIX;
-	r = fw_add(fw, &bad, 1);
+	r = fw_add(fw, &bad, NULL, 1);
 	ok(r == 0, "a host of no IP family is refused");
 	r = fw_del(fw, &h[0], 1);
 	ok(r == 1, "del removes a present host");
@@ -178,13 +186,13 @@ selftest(void)
 		err(1, NULL);
 	for (i = 0; i < 10000; i++)
 		big[i] = nth6(i);
-	r = fw_add(fw, big, 10000);
+	r = fw_add(fw, big, NULL, 10000);
 	ok(r == 10000, "10000 hosts added");
 	for (i = 0, okall = 1; i < 10000; i += 2)
 		if (fw_del(fw, &big[i], 1) != 1)
 			okall = 0;
 	ok(okall, "every other host deleted one by one");
-	r = fw_add(fw, big, 10000);
+	r = fw_add(fw, big, NULL, 10000);
 	ok(r == 5000, "adding all again adds the 5000 gone");
 	sn.n = 0;
 	fw_list(fw, collect, &sn);
@@ -194,29 +202,29 @@ selftest(void)
 	fw_close(fw);
 
 	/* the set on its own: tombstones, rebuilds, lookups */
-	r = fw_set_init(&set, 0);
+	r = hset_init(&set, 0);
 	ok(r == 0, "set init");
 	for (i = 0; i < 3000; i++)
-		fw_set_put(&set, &big[i]);
+		hset_put(&set, &big[i]);
 	for (i = 0; i < 3000; i += 3)
-		fw_set_del(&set, &big[i]);
+		hset_del(&set, &big[i]);
 	for (i = 3000; i < 6000; i++)
-		fw_set_put(&set, &big[i]);
+		hset_put(&set, &big[i]);
 	for (i = 0, okall = 1; i < 6000; i++)
-		if ((fw_set_get(&set, &big[i]) != NULL) != (i >= 3000 || i % 3))
+		if ((hset_get(&set, &big[i]) != NULL) != (i >= 3000 || i % 3))
 			okall = 0;
 	ok(okall, "set: 6000 inserts, 1000 deletes, every lookup right");
 	ok(set.live == 5000, "set: 5000 live (got %zu)", set.live);
-	hp = fw_set_put(&set, &bad);
+	hp = hset_put(&set, &bad);
 	ok(hp == NULL, "set: refuses a non-IP key");
-	fw_set_clear(&set);
-	ok(set.live == 0 && fw_set_get(&set, &big[4000]) == NULL &&
-	    fw_set_get(&set, &big[1]) == NULL, "set: cleared, nothing found");
+	hset_clear(&set);
+	ok(set.live == 0 && hset_get(&set, &big[4000]) == NULL &&
+	    hset_get(&set, &big[1]) == NULL, "set: cleared, nothing found");
 	for (i = 0; i < 100; i++)
-		fw_set_put(&set, &big[9000 + i]);
-	ok(set.live == 100 && fw_set_get(&set, &big[9050]) != NULL &&
-	    fw_set_get(&set, &big[50]) == NULL, "set: filled again after clear");
-	fw_set_free(&set);
+		hset_put(&set, &big[9000 + i]);
+	ok(set.live == 100 && hset_get(&set, &big[9050]) != NULL &&
+	    hset_get(&set, &big[50]) == NULL, "set: filled again after clear");
+	hset_free(&set);
 	free(big);
 
 	/* configuration errors name what is wrong */
@@ -248,6 +256,41 @@ selftest(void)
 	fw = fw_open(&conf, e, sizeof(e));
 	ok(fw != NULL, "%d ports accepted", FW_PORTS_MAX);
 	fw_close(fw);
+
+	/* the front door: backends by name, each with its own options */
+	conf.nports = 1;
+	conf.backend = "pf";
+	fw = fw_open(&conf, e, sizeof(e));
+	ok(fw == NULL && strstr(e, "iptc, ipset, nft") != NULL,
+	    "an unknown backend refused, the known ones named");
+	ok(!fw_backend_known("pf") && fw_backend_known("iptc") &&
+	    fw_backend_known("nft") && fw_backend_known("ipset"),
+	    "backends known by name");
+	conf.backend = "nft";
+	fw = fw_open(&conf, e, sizeof(e));
+	ok(fw == NULL && strstr(e, "-c") != NULL,
+	    "nft refuses a chain (-c): %s", e);
+	conf.chain = NULL;
+	conf.insert = 1;
+	fw = fw_open(&conf, e, sizeof(e));
+	ok(fw == NULL && strstr(e, "--insert") != NULL,
+	    "nft refuses --insert: %s", e);
+	conf.insert = 0;
+	conf.chain = "DETENGO";
+	conf.backend = NULL;
+	fw = fw_open(&conf, e, sizeof(e));
+	ok(fw != NULL && strcmp(fw_name(fw), "iptc") == 0 &&
+	    strcmp(fw_where(fw), "DETENGO") == 0,
+	    "iptc by default; blocks reported in its chain");
+	ok(fw != NULL && (fw_caps(fw) & FW_CAN_EXPIRE) == 0,
+	    "a dry run expires nothing in a kernel");
+	fw_close(fw);
+	conf.chain = NULL;
+	conf.backend = "iptc";
+	fw = fw_open(&conf, e, sizeof(e));
+	ok(fw != NULL && strcmp(fw_where(fw), "FORWARD") == 0,
+	    "iptc without -c reports FORWARD");
+	fw_close(fw);
 	return tap_done();
 }
 
@@ -275,8 +318,11 @@ main(int argc, char *argv[])
 
 	log_init("t_fw", 1);
 	memset(&conf, 0, sizeof(conf));
-	while ((ch = getopt(argc, argv, "c:Inp:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:Inp:w:")) != -1) {
 		switch (ch) {
+		case 'b':
+			conf.backend = optarg;
+			break;
 		case 'c':
 			conf.chain = optarg;
 			break;
@@ -314,7 +360,7 @@ main(int argc, char *argv[])
 	if (strcmp(cmd, "add") == 0 || strcmp(cmd, "del") == 0) {
 		hosts = parse_hosts(argc, argv);
 		if (cmd[0] == 'a')
-			r = fw_add(fw, hosts, argc);
+			r = fw_add(fw, hosts, NULL, argc);
 		else
 			r = fw_del(fw, hosts, argc);
 		if (r >= 0)
@@ -336,7 +382,7 @@ main(int argc, char *argv[])
 		for (ch = 0; ch < n; ch++)
 			hosts[ch] = nth6((unsigned int)ch + 1);
 		t0 = now();
-		r = fw_add(fw, hosts, n);
+		r = fw_add(fw, hosts, NULL, n);
 		printf("bench: %ld hosts in one add: %.3f s\n", n, now() - t0);
 		if (r >= 0)
 			printf("added %d\n", r);

@@ -10,14 +10,14 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "fw.h"
+#include "hset.h"
 
 /* the set never indexes more slots than this (4 bytes each: 256 MB) */
-#define FW_SET_IDX_MAX	((size_t)1 << 26)
+#define HSET_IDX_MAX	((size_t)1 << 26)
 
 /* a copy with only the bytes of its family kept, so keys compare with memcmp */
 int
-fw_addr_norm(const struct addr *in, struct addr *out)
+hset_norm(const struct addr *in, struct addr *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (in->family == AF_INET)
@@ -43,7 +43,7 @@ set_mix(uint64_t x)
 }
 
 static size_t
-set_hash(const struct fw_set *s, const struct addr *k)
+set_hash(const struct hset *s, const struct addr *k)
 {
 	uint64_t	 w0, w1, h;
 
@@ -56,11 +56,11 @@ set_hash(const struct fw_set *s, const struct addr *k)
 }
 
 int
-fw_set_init(struct fw_set *s, size_t hint)
+hset_init(struct hset *s, size_t hint)
 {
 	memset(s, 0, sizeof(*s));
 	s->nidx = 64;
-	while (s->nidx < 2 * hint && s->nidx < FW_SET_IDX_MAX)
+	while (s->nidx < 2 * hint && s->nidx < HSET_IDX_MAX)
 		s->nidx <<= 1;
 	if ((s->idx = calloc(s->nidx, sizeof(*s->idx))) == NULL)
 		return -1;
@@ -71,18 +71,18 @@ fw_set_init(struct fw_set *s, size_t hint)
 }
 
 void
-fw_set_free(struct fw_set *s)
+hset_free(struct hset *s)
 {
 	free(s->v);
 	free(s->idx);
 	memset(s, 0, sizeof(*s));
 }
 
-static struct fw_host *
-set_find(const struct fw_set *s, const struct addr *k)
+static struct hset_item *
+set_find(const struct hset *s, const struct addr *k)
 {
 	size_t		 i;
-	struct fw_host	*h;
+	struct hset_item	*h;
 
 	for (i = set_hash(s, k); s->idx[i] != 0; i = (i + 1) & (s->nidx - 1)) {
 		h = &s->v[s->idx[i] - 1];
@@ -92,19 +92,19 @@ set_find(const struct fw_set *s, const struct addr *k)
 	return NULL;
 }
 
-struct fw_host *
-fw_set_get(const struct fw_set *s, const struct addr *a)
+struct hset_item *
+hset_get(const struct hset *s, const struct addr *a)
 {
 	struct addr	 k;
 
-	if (s->idx == NULL || fw_addr_norm(a, &k) == -1)
+	if (s->idx == NULL || hset_norm(a, &k) == -1)
 		return NULL;
 	return set_find(s, &k);
 }
 
 /* drop the deleted slots and index again into nidx slots */
 static int
-set_rebuild(struct fw_set *s, size_t nidx)
+set_rebuild(struct hset *s, size_t nidx)
 {
 	uint32_t	*idx;
 	size_t		 i, j, n;
@@ -128,14 +128,14 @@ set_rebuild(struct fw_set *s, size_t nidx)
 	return 0;
 }
 
-struct fw_host *
-fw_set_put(struct fw_set *s, const struct addr *a)
+struct hset_item *
+hset_put(struct hset *s, const struct addr *a)
 {
 	struct addr	 k;
-	struct fw_host	*h, *v;
+	struct hset_item	*h, *v;
 	size_t		 i, cap, nidx;
 
-	if (s->idx == NULL || fw_addr_norm(a, &k) == -1) {
+	if (s->idx == NULL || hset_norm(a, &k) == -1) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -146,7 +146,7 @@ fw_set_put(struct fw_set *s, const struct addr *a)
 		nidx = s->nidx;
 		if (2 * (s->live + 1) > nidx / 2)
 			nidx <<= 1;
-		if (nidx > FW_SET_IDX_MAX) {
+		if (nidx > HSET_IDX_MAX) {
 			errno = ENOSPC;
 			return NULL;
 		}
@@ -172,7 +172,7 @@ fw_set_put(struct fw_set *s, const struct addr *a)
 
 /* empty, keeping the memory and the seed */
 void
-fw_set_clear(struct fw_set *s)
+hset_clear(struct hset *s)
 {
 	if (s->idx != NULL)
 		memset(s->idx, 0, s->nidx * sizeof(*s->idx));
@@ -181,11 +181,11 @@ fw_set_clear(struct fw_set *s)
 
 /* the slot stays in the index as a tombstone until the next rebuild */
 int
-fw_set_del(struct fw_set *s, const struct addr *a)
+hset_del(struct hset *s, const struct addr *a)
 {
-	struct fw_host	*h;
+	struct hset_item	*h;
 
-	if ((h = fw_set_get(s, a)) == NULL)
+	if ((h = hset_get(s, a)) == NULL)
 		return -1;
 	memset(&h->addr, 0, sizeof(h->addr));
 	s->live--;

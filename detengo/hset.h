@@ -1,0 +1,35 @@
+/* a set of hosts keyed by address, with a few words for its owner */
+#ifndef HSET_H
+#define HSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+struct hset_item {
+	struct addr	 addr;		/* family 0: a deleted slot */
+	uint64_t	 v[4];		/* the owner's: counters, times, bits */
+};
+
+struct hset {
+	struct hset_item *v;		/* in insertion order */
+	size_t		 n;		/* used slots of v, deleted ones included */
+	size_t		 cap;
+	size_t		 live;
+	uint32_t	*idx;		/* open addressing: index into v plus 1 */
+	size_t		 nidx;		/* a power of two, at least 2 * n */
+	uint64_t	 seed;
+};
+
+int		 hset_init(struct hset *, size_t);
+void		 hset_free(struct hset *);
+void		 hset_clear(struct hset *);
+struct hset_item *hset_get(const struct hset *, const struct addr *);
+/* the item of this host, made with v zeroed if new; NULL and errno */
+struct hset_item *hset_put(struct hset *, const struct addr *);
+int		 hset_del(struct hset *, const struct addr *);
+/* a copy with only the bytes of its family kept; -1 if no IP family */
+int		 hset_norm(const struct addr *, struct addr *);
+
+#endif /* HSET_H */
