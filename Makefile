@@ -53,6 +53,7 @@ DETENGO_SRCS=	detengo/detengo.c \
 		detengo/state.c \
 		detengo/fw.c \
 		detengo/fw_iptc.c \
+		detengo/fw_nft.c \
 		detengo/fw_dry.c \
 		detengo/hset.c
 

@@ -394,37 +394,48 @@ struct seen {
 	size_t		 extra;
 };
 
+/* a host of the table keeps there the end of its block, if it has one */
+#define SEEN_UNTIL(h)	((h)->v[0])
+
 static void
 seen_cb(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes,
     int64_t until)
 {
 	struct seen	*s = ctx;
+	struct hset_item *h;
 
 	(void)pkts;
 	(void)bytes;
-	(void)until;
-	hset_put(&s->set, a);
+	if ((h = hset_put(&s->set, a)) != NULL)
+		SEEN_UNTIL(h) = (uint64_t)until;
 }
 
 /*
- * One pass over the chain: blocks of the state missing from the table
+ * One pass over the table: blocks of the state missing from the table
  * (a firewall reload) are put back in one commit; hosts found in the
  * table are blocked already, whoever added them.  A block of a host
  * now never to be blocked (an -a or allow-file entry added since, an
- * address of this machine) is lifted.
+ * address of this machine) is lifted.  A backend that keeps its own
+ * record (FW_KEEPS) is read only at start: after that it puts back
+ * what a reload took by itself, and only the allowed hosts are lifted.
+ * With expiry in the kernel, a host's end of block there is made the
+ * state's.
  */
 static void
 reconcile(int startup)
 {
 	struct seen	 s;
+	struct hset_item *h;
 	struct addr	*miss, a;
-	int64_t		*muntil;
-	size_t		 i, nmiss = 0;
+	int64_t		*muntil, fu;
+	size_t		 i, nmiss = 0, ntime = 0;
 	int64_t		 now = now_sec();
+	int		 caps = fw_caps(g.fw), listed = startup ||
+			    !(caps & FW_KEEPS);
 
 	if (hset_init(&s.set, g.st.nblocks) == -1)
 		fatal("hset_init");
-	if (fw_list(g.fw, seen_cb, &s) == -1) {
+	if (listed && fw_list(g.fw, seen_cb, &s) == -1) {
 		log_warnx("cannot read the firewall table");
 		hset_free(&s.set);
 		return;
@@ -435,7 +446,8 @@ reconcile(int startup)
 			i++;
 			continue;
 		}
-		if (hset_get(&s.set, &a) != NULL && fw_del(g.fw, &a, 1) == -1) {
+		if ((!listed || hset_get(&s.set, &a) != NULL) &&
+		    fw_del(g.fw, &a, 1) == -1) {
 			log_warnx("cannot lift the block of an allowed host; "
 			    "trying again later");
 			i++;
@@ -446,34 +458,64 @@ reconcile(int startup)
 		report_unblock(&a, "allowed");
 		g.dirty = 1;
 	}
-	if ((miss = calloc(g.st.nblocks + 1, sizeof(*miss))) == NULL ||
-	    (muntil = calloc(g.st.nblocks + 1, sizeof(*muntil))) == NULL)
+	if (!listed) {
+		hset_free(&s.set);
+		return;
+	}
+	if ((miss = calloc(g.st.nblocks + s.set.n + 1, sizeof(*miss))) ==
+	    NULL || (muntil = calloc(g.st.nblocks + s.set.n + 1,
+	    sizeof(*muntil))) == NULL)
 		fatal("calloc");
-	for (i = 0; i < g.st.nblocks; i++)
-		if (hset_get(&s.set, &g.st.blocks[i].host) == NULL &&
-		    (g.st.blocks[i].until == 0 || g.st.blocks[i].until > now)) {
-			muntil[nmiss] = g.st.blocks[i].until;
-			miss[nmiss++] = g.st.blocks[i].host;
+	for (i = 0; i < g.st.nblocks; i++) {
+		const struct state_block *b = &g.st.blocks[i];
+
+		if (b->until != 0 && b->until <= now)
+			continue;
+		h = hset_get(&s.set, &b->host);
+		/* missing, or with another end in the kernel than ours */
+		if (h == NULL || ((caps & FW_CAN_EXPIRE) && startup &&
+		    (int64_t)SEEN_UNTIL(h) != b->until &&
+		    (b->until == 0 || (int64_t)SEEN_UNTIL(h) == 0 ||
+		    llabs((int64_t)SEEN_UNTIL(h) - b->until) > 1))) {
+			ntime += h != NULL;
+			muntil[nmiss] = b->until;
+			miss[nmiss++] = b->host;
 		}
-	if (nmiss > 0) {
-		if (fw_add(g.fw, miss, muntil, nmiss) == -1)
-			log_warnx("cannot restore %zu blocks", nmiss);
-		else
-			log_info("restored the rules of %zu blocked hosts "
-			    "missing from the table", nmiss);
 	}
 	if (startup) {
 		for (i = 0; i < s.set.n; i++) {
-			const struct hset_item *h = &s.set.v[i];
-
+			h = &s.set.v[i];
 			/* an allowed host's rules are someone else's */
 			if (h->addr.family == 0 ||
 			    state_find(&g.st, &h->addr) != NULL ||
 			    policy_allowed(g.pol, &h->addr))
 				continue;
-			state_add(&g.st, &h->addr, now,
-			    g.expire ? now + g.expire : 0);
+			fu = (int64_t)SEEN_UNTIL(h);
+			if (!(caps & FW_CAN_EXPIRE) || fu < 0)
+				fu = g.expire ? now + g.expire : 0;
+			/* blocked for ever in the kernel, but -x says not */
+			else if (fu == 0 && g.expire) {
+				fu = now + g.expire;
+				muntil[nmiss] = fu;
+				miss[nmiss++] = h->addr;
+				ntime++;
+			}
+			state_add(&g.st, &h->addr, now, fu);
 			g.dirty = 1;
+		}
+	}
+	if (nmiss > 0) {
+		if (fw_add(g.fw, miss, muntil, nmiss) == -1)
+			log_warnx("cannot restore %zu blocks", nmiss);
+		else {
+			if (nmiss > ntime)
+				log_info("restored the rules of %zu blocked "
+				    "hosts missing from the table",
+				    nmiss - ntime);
+			if (ntime > 0)
+				log_info("%zu blocked hosts get the end of "
+				    "their block from the state in the "
+				    "firewall", ntime);
 		}
 	}
 	free(miss);
@@ -646,7 +688,7 @@ static void
 list_cb(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes,
     int64_t until)
 {
-	char			 h[ADDR_STRLEN], ut[32] = "never";
+	char			 h[ADDR_STRLEN], ut[32] = "never", left[24] = "-";
 	const struct state_block *b;
 
 	(void)ctx;
@@ -656,8 +698,11 @@ list_cb(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes,
 		until = (b = state_find(&g.st, a)) != NULL ? b->until : 0;
 	if (until != 0)
 		fmt_time(until, ut, sizeof(ut));
-	printf("%-40s %12llu %14llu  %s\n", h, (unsigned long long)pkts,
-	    (unsigned long long)bytes, ut);
+	if (until != 0)
+		snprintf(left, sizeof(left), "%llds", (long long)(until >
+		    now_sec() ? until - now_sec() : 0));
+	printf("%-40s %12llu %14llu  %-20s  %s\n", h, (unsigned long long)pkts,
+	    (unsigned long long)bytes, ut, left);
 }
 
 static int
@@ -665,8 +710,8 @@ cmd_list(void)
 {
 	if (g.statepath != NULL)
 		load_state();
-	printf("%-40s %12s %14s  %s\n", "host", "packets", "bytes",
-	    "until");
+	printf("%-40s %12s %14s  %-20s  %s\n", "host", "packets", "bytes",
+	    "until", "left");
 	if (fw_list(g.fw, list_cb, NULL) == -1)
 		return EX_RUNTIME;
 	return EX_OK;
@@ -803,6 +848,9 @@ follow(void)
 		/* blocks still owed: at once, or after a second if one failed */
 		if (g.npend > 0)
 			timeout = g.failed ? 1000 : 0;
+		/* a backend that watches its table for reloads */
+		if (fw_tick_ms(g.fw) > 0 && timeout > fw_tick_ms(g.fw))
+			timeout = fw_tick_ms(g.fw);
 		n = tail_next(g.tail, timeout, on_line, NULL);
 		if (n == -1 && errno != EINTR) {
 			log_warn("%s", g.logpath);
@@ -812,6 +860,7 @@ follow(void)
 		}
 		/* the lines that arrived together go into one commit */
 		commit_pending();
+		fw_tick(g.fw);
 		/* blocks end at their time, -x or not (the state may say so) */
 		if (g.expire || (nextexp != 0 && nextexp <= now_sec()))
 			nextexp = expire();

@@ -10,7 +10,6 @@
 
 /* a backend detengo knows of but this build does not carry */
 static const struct fw_backend fw_ipset_backend = { .name = "ipset" };
-static const struct fw_backend fw_nft_backend = { .name = "nft" };
 
 /* the first is the default */
 static const struct fw_backend *const backends[] = {

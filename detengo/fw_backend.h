@@ -38,5 +38,6 @@ struct fw_backend {
 
 extern const struct fw_backend fw_iptc_backend;
 extern const struct fw_backend fw_dry_backend;
+extern const struct fw_backend fw_nft_backend;
 
 #endif /* FW_BACKEND_H */

@@ -22,7 +22,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: t_fw [-nI] [-b backend] [-c chain] [-p port,...] "
+	fprintf(stderr, "usage: t_fw [-nI] [-b backend] [-c chain] [-p port,...] [-x secs] "
 	    "[-w seconds] command [arg ...]\n"
 	    "commands: add address ..., del address ..., list, flush, "
 	    "shadowed,\n          bench count, selftest\n");
@@ -313,13 +313,17 @@ main(int argc, char *argv[])
 	const char	*cmd, *s;
 	char		 e[256];
 	double		 t0;
-	long		 n;
+	long		 n, secs = 0;
+	int64_t		*until = NULL;
 	int		 ch, r;
 
 	log_init("t_fw", 1);
 	memset(&conf, 0, sizeof(conf));
-	while ((ch = getopt(argc, argv, "b:c:Inp:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:Inp:w:x:")) != -1) {
 		switch (ch) {
+		case 'x':
+			secs = atol(optarg);
+			break;
 		case 'b':
 			conf.backend = optarg;
 			break;
@@ -359,13 +363,18 @@ main(int argc, char *argv[])
 	r = 0;
 	if (strcmp(cmd, "add") == 0 || strcmp(cmd, "del") == 0) {
 		hosts = parse_hosts(argc, argv);
+		if ((until = calloc(argc ? argc : 1, sizeof(*until))) == NULL)
+			err(1, NULL);
+		for (ch = 0; ch < argc; ch++)
+			until[ch] = secs ? time(NULL) + secs : 0;
 		if (cmd[0] == 'a')
-			r = fw_add(fw, hosts, NULL, argc);
+			r = fw_add(fw, hosts, until, argc);
 		else
 			r = fw_del(fw, hosts, argc);
 		if (r >= 0)
 			printf("%s %d\n", cmd[0] == 'a' ? "added" : "deleted", r);
 		free(hosts);
+		free(until);
 	} else if (strcmp(cmd, "list") == 0)
 		r = fw_list(fw, print_host, NULL);
 	else if (strcmp(cmd, "flush") == 0) {
