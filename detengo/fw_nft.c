@@ -300,7 +300,8 @@ req_hdr(struct nfw *st, char *b, uint16_t type, uint16_t flags)
 
 struct handles {
 	uint64_t	 sig;
-	int		 nrules;
+	uint16_t	 attr;		/* NFTA_*_HANDLE of the object asked */
+	int		 n;		/* objects that had one */
 };
 
 static uint64_t
@@ -311,63 +312,25 @@ mix(uint64_t h, uint64_t v)
 }
 
 static int
-table_cb(const struct nlmsghdr *nlh, void *data)
+handle_attr_cb(const struct nlattr *a, void *data)
 {
-	struct handles		*hd = data;
-	struct nftnl_table	*t;
+	struct handles	*hd = data;
 
-	if ((t = nftnl_table_alloc()) == NULL)
-		return MNL_CB_ERROR;
-	if (nftnl_table_nlmsg_parse(nlh, t) == 0)
-		hd->sig = mix(hd->sig, nftnl_table_get_u64(t,
-		    NFTNL_TABLE_HANDLE));
-	nftnl_table_free(t);
-	return MNL_CB_OK;
-}
-
-static int
-set_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct handles		*hd = data;
-	struct nftnl_set	*s;
-
-	if ((s = nftnl_set_alloc()) == NULL)
-		return MNL_CB_ERROR;
-	if (nftnl_set_nlmsg_parse(nlh, s) == 0)
-		hd->sig = mix(hd->sig, nftnl_set_get_u64(s, NFTNL_SET_HANDLE));
-	nftnl_set_free(s);
-	return MNL_CB_OK;
-}
-
-static int
-chain_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct handles		*hd = data;
-	struct nftnl_chain	*c;
-
-	if ((c = nftnl_chain_alloc()) == NULL)
-		return MNL_CB_ERROR;
-	if (nftnl_chain_nlmsg_parse(nlh, c) == 0)
-		hd->sig = mix(hd->sig, nftnl_chain_get_u64(c,
-		    NFTNL_CHAIN_HANDLE));
-	nftnl_chain_free(c);
-	return MNL_CB_OK;
-}
-
-static int
-rule_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct handles		*hd = data;
-	struct nftnl_rule	*r;
-
-	if ((r = nftnl_rule_alloc()) == NULL)
-		return MNL_CB_ERROR;
-	if (nftnl_rule_nlmsg_parse(nlh, r) == 0) {
-		hd->sig = mix(hd->sig, nftnl_rule_get_u64(r,
-		    NFTNL_RULE_HANDLE));
-		hd->nrules++;
+	if (mnl_attr_get_type(a) == hd->attr &&
+	    mnl_attr_validate(a, MNL_TYPE_U64) >= 0) {
+		hd->sig = mix(hd->sig, mnl_attr_get_u64(a));
+		hd->n++;
 	}
-	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+/* a table, set, chain or rule: only its handle is looked at */
+static int
+handle_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), handle_attr_cb,
+	    data) < 0)
+		return MNL_CB_ERROR;
 	return MNL_CB_OK;
 }
 
@@ -398,30 +361,35 @@ objects_sig(struct nfw *st, uint64_t *sig)
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE);
 	nlh = req_hdr(st, b, NFT_MSG_GETTABLE, 0);
 	nftnl_table_nlmsg_build_payload(nlh, t);
-	if (query(st, nlh, table_cb, &hd) == -1)
+	hd.attr = NFTA_TABLE_HANDLE;
+	if (query(st, nlh, handle_cb, &hd) == -1)
 		goto gone;
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
 	for (fi = 0; fi < NFAM; fi++) {
 		nftnl_set_set_str(s, NFTNL_SET_NAME, fams[fi].set);
 		nlh = req_hdr(st, b, NFT_MSG_GETSET, 0);
 		nftnl_set_nlmsg_build_payload(nlh, s);
-		if (query(st, nlh, set_cb, &hd) == -1)
+		hd.attr = NFTA_SET_HANDLE;
+		if (query(st, nlh, handle_cb, &hd) == -1)
 			goto gone;
 	}
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NFT_TABLE);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, NFT_CHAIN);
 	nlh = req_hdr(st, b, NFT_MSG_GETCHAIN, 0);
 	nftnl_chain_nlmsg_build_payload(nlh, c);
-	if (query(st, nlh, chain_cb, &hd) == -1)
+	hd.attr = NFTA_CHAIN_HANDLE;
+	if (query(st, nlh, handle_cb, &hd) == -1)
 		goto gone;
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
 	nlh = req_hdr(st, b, NFT_MSG_GETRULE, NLM_F_DUMP);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
-	if (query(st, nlh, rule_cb, &hd) == -1)
+	hd.attr = NFTA_RULE_HANDLE;
+	hd.n = 0;
+	if (query(st, nlh, handle_cb, &hd) == -1)
 		goto gone;
-	*sig = mix(hd.sig, (uint64_t)hd.nrules);
-	rv = hd.nrules == NFAM ? 0 : 1;
+	*sig = mix(hd.sig, (uint64_t)hd.n);
+	rv = hd.n == NFAM ? 0 : 1;
 	goto done;
 gone:
 	rv = errno == ENOENT ? 1 : -1;
