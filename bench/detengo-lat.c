@@ -20,12 +20,17 @@
 #include <unistd.h>
 
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
 
-/* hosts one run may write: 10,000 for the burst with room to spare */
-#define LAT_HOSTS_MAX		65536
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/set.h>
+
+/* hosts one run may write: 100,000 for the nft burst with room to spare */
+#define LAT_HOSTS_MAX		262144
 /* one event line as the benchmark writes it; capturo's cap is 4096 */
 #define LAT_LINE_MAX		256
 /* the report is read in pieces this size; a line is far shorter */
@@ -47,6 +52,8 @@ struct lat {
 	size_t		 replen;
 	char		*tbl;		/* the last copy of the table */
 	size_t		 tblcap;
+	struct mnl_socket *nl;		/* -k nft: elements looked up */
+	uint32_t	 seq;
 };
 
 static volatile sig_atomic_t	 lat_stop;
@@ -56,7 +63,8 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: detengo-lat each|burst -4|-6 -a base -n count -l log "
-	    "-r report [-g gap_us] [-i interval_us] [-T timeout_ms]\n"
+	    "-r report [-g gap_us] [-i interval_us] [-k iptc|nft] "
+	    "[-T timeout_ms]\n"
 	    "       detengo-lat gen -4|-6 -a base -n count\n"
 	    "       detengo-lat watch -4|-6 [-i interval_us]\n"
 	    "       detengo-lat count -4|-6 -a base -n count\n");
@@ -273,6 +281,56 @@ mail_line(int family, const union lat_addr *h, uint32_t i, char *buf,
 }
 
 /*
+ * -k nft: is h an element of detengo's set?  One GETSETELEM of that key
+ * (what `nft get element' sends): no dump, the same cost at any size.
+ */
+static int
+nft_has(struct lat *l, const union lat_addr *h)
+{
+	char			 buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr		*nlh;
+	struct nftnl_set	*s;
+	struct nftnl_set_elem	*e;
+	uint32_t		 seq = ++l->seq;
+	ssize_t			 n;
+	int			 r;
+
+	if ((s = nftnl_set_alloc()) == NULL || (e = nftnl_set_elem_alloc()) ==
+	    NULL)
+		err(1, "nftnl");
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, "detengo");
+	nftnl_set_set_str(s, NFTNL_SET_NAME, l->family == AF_INET ? "hosts4" :
+	    "hosts6");
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, h, l->family == AF_INET ?
+	    4 : 16);
+	nftnl_set_elem_add(s, e);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET,
+	    NLM_F_ACK, seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	if (mnl_socket_sendto(l->nl, nlh, nlh->nlmsg_len) < 0)
+		err(1, "nft: send");
+	do {
+		if ((n = mnl_socket_recvfrom(l->nl, buf, sizeof(buf))) <= 0)
+			err(1, "nft: recv");
+		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(l->nl),
+		    NULL, NULL);
+	} while (r > MNL_CB_STOP);
+	if (r == -1 && errno != ENOENT)
+		err(1, "nft: get element");
+	return r != -1;
+}
+
+/* the check of the kernel: two more filter entries, or the element */
+static int
+in_kernel(struct lat *l, const union lat_addr *h, unsigned int before)
+{
+	if (l->nl != NULL)
+		return nft_has(l, h);
+	return table_entries(l) >= before + 2;
+}
+
+/*
  * Read what the report grew by; count its block lines, and say whether
  * one blocks want (a "host=ADDR" value).
  */
@@ -358,7 +416,7 @@ run_each(struct lat *l, const union lat_addr *base, uint32_t n,
 		inet_ntop(l->family, &h, a, sizeof(a));
 		len = mail_line(l->family, &h, i, line, sizeof(line));
 		report_read(l, NULL, &blocks);
-		before = table_entries(l);
+		before = l->nl != NULL ? 0 : table_entries(l);
 		tr = tp = -1;
 		t0 = mono_ns();
 		if (write(l->logfd, line, len) != (ssize_t)len)
@@ -371,7 +429,7 @@ run_each(struct lat *l, const union lat_addr *base, uint32_t n,
 			 * rules came in between the two checks: both get the
 			 * second time.
 			 */
-			if (tr == -1 && table_entries(l) >= before + 2)
+			if (tr == -1 && in_kernel(l, &h, before))
 				tr = mono_ns() - t0;
 			if (tp == -1 && report_read(l, a, &blocks)) {
 				tp = mono_ns() - t0;
@@ -396,9 +454,10 @@ run_each(struct lat *l, const union lat_addr *base, uint32_t n,
  */
 static void
 run_burst(struct lat *l, const union lat_addr *base, uint32_t n,
-    long timeout_ms)
+    long timeout_ms, long iv_us)
 {
-	union lat_addr	 h;
+	struct timespec	 nap;
+	union lat_addr	 h, first, last;
 	char		*buf;
 	size_t		 len = 0, blocks = 0;
 	int64_t		 t0, t, tr = -1, tp = -1, tfirst = -1;
@@ -412,19 +471,31 @@ run_burst(struct lat *l, const union lat_addr *base, uint32_t n,
 		host_nth(l->family, base, i, &h);
 		len += mail_line(l->family, &h, i, buf + len, LAT_LINE_MAX);
 	}
+	nap.tv_sec = 0;
+	nap.tv_nsec = (iv_us > 0 ? iv_us : 0) * 1000;
+	host_nth(l->family, base, 0, &first);
+	host_nth(l->family, base, n - 1, &last);
 	report_read(l, NULL, &blocks);
 	blocks = 0;
-	before = table_entries(l);
+	before = l->nl != NULL ? 0 : table_entries(l);
 	t0 = mono_ns();
 	if ((w = write(l->logfd, buf, len)) != (ssize_t)len)
 		err(1, "write: %zd of %zu bytes", w, len);
 	for (;;) {
 		t = mono_ns();
-		now = table_entries(l);
-		if (tfirst == -1 && now > before)
-			tfirst = t - t0;
-		if (tr == -1 && now >= before + 2 * n)
-			tr = t - t0;
+		if (l->nl != NULL) {
+			/* detengo commits in the order of the lines */
+			if (tfirst == -1 && nft_has(l, &first))
+				tfirst = t - t0;
+			if (tfirst != -1 && tr == -1 && nft_has(l, &last))
+				tr = t - t0;
+		} else {
+			now = table_entries(l);
+			if (tfirst == -1 && now > before)
+				tfirst = t - t0;
+			if (tr == -1 && now >= before + 2 * n)
+				tr = t - t0;
+		}
 		if (tp == -1) {
 			report_read(l, NULL, &blocks);
 			if (blocks >= n)
@@ -432,11 +503,14 @@ run_burst(struct lat *l, const union lat_addr *base, uint32_t n,
 		}
 		if ((tr != -1 && tp != -1) || t - t0 > timeout_ms * 1000000)
 			break;
+		/* -i: leave the CPUs to detengo between two looks */
+		if (iv_us > 0)
+			nanosleep(&nap, NULL);
 	}
 	printf("hosts=%" PRIu32 " bytes=%zu first_rules_ns=%" PRId64
 	    " rules_ns=%" PRId64 " report_ns=%" PRId64 " entries_before=%u "
 	    "entries_after=%u blocks=%zu\n", n, len, tfirst, tr, tp, before,
-	    table_entries(l), blocks);
+	    l->nl != NULL ? 0 : table_entries(l), blocks);
 	free(buf);
 }
 
@@ -558,8 +632,17 @@ main(int argc, char *argv[])
 	argc--;
 	memset(&l, 0, sizeof(l));
 	l.family = AF_INET;
-	while ((ch = getopt(argc, argv, "46a:g:i:l:n:r:T:")) != -1) {
+	while ((ch = getopt(argc, argv, "46a:g:i:k:l:n:r:T:")) != -1) {
 		switch (ch) {
+		case 'k':
+			if (strcmp(optarg, "nft") == 0) {
+				if ((l.nl = mnl_socket_open(NETLINK_NETFILTER)) ==
+				    NULL || mnl_socket_bind(l.nl, 0,
+				    MNL_SOCKET_AUTOPID) < 0)
+					err(1, "netlink");
+			} else if (strcmp(optarg, "iptc") != 0)
+				usage();
+			break;
 		case '4':
 			l.family = AF_INET;
 			break;
@@ -609,7 +692,7 @@ main(int argc, char *argv[])
 			run_each(&l, &base, (uint32_t)n, gap_us, timeout_ms,
 			    iv);
 		else
-			run_burst(&l, &base, (uint32_t)n, timeout_ms);
+			run_burst(&l, &base, (uint32_t)n, timeout_ms, iv);
 	} else if (strcmp(cmd, "gen") == 0) {
 		if (basestr == NULL || n == 0)
 			usage();
