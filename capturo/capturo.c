@@ -392,6 +392,11 @@ main(int argc, char *argv[])
 			usage(stdout);
 			return EX_OK;
 		case 'i':
+			if (*optarg == '\0') {
+				fprintf(stderr, "capturo: -i needs an interface "
+				    "name (capturo -D lists them)\n");
+				return EX_USAGE;
+			}
 			iface = optarg;
 			break;
 		case 'J':

@@ -439,6 +439,11 @@ for o in "-T: 5" "-T:+5" "-T:5 " "-F:+100" "-s: 0" "-B:+1"; do
 	checkx "${o%%:*} '${o#*:}' refused (exit $rc)" \
 	    '[ $rc -eq 2 ] && grep -q "must be a number" "$T/a.err"'
 done
+# an empty -i, as a unit whose variable is unset passes it: a usage error
+$C -i "" >"$T/a.out" 2>"$T/a.err"
+rc=$?
+checkx "-i '' refused (exit $rc)" \
+    '[ $rc -eq 2 ] && grep -q "^capturo: -i needs an interface name" "$T/a.err"'
 $C -r "$T/nonexistent.pcap" >/dev/null 2>"$T/a.err"
 rc=$?
 checkx "a missing file: exit $rc, its name said once ($(head -n 1 "$T/a.err"))" \
