@@ -136,6 +136,19 @@ bench: deps
 	@$(MAKE) --no-print-directory all bench/floor
 	@sh bench/run.sh
 
+# the Debian packages, built by dpkg-buildpackage in a copy of the tree
+# under $(DEBDIR) (it writes them to the parent directory): they land in
+# $(DEBDIR)/, capturo_$(VERSION)_ARCH.deb and detengo_$(VERSION)_ARCH.deb
+DEBDIR=		build/deb
+deb:
+	@sh tests/deps.sh deb
+	rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/src
+	tar -cf - --exclude=./build --exclude=./.git --exclude=./$(O) \
+	    --exclude=./$(S) --exclude=./obj-fuzz . | tar -C $(DEBDIR)/src -xf -
+	cd $(DEBDIR)/src && dpkg-buildpackage -us -uc -b
+	rm -rf $(DEBDIR)/src
+	@ls $(DEBDIR)/*.deb
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(EXDIR)
@@ -145,9 +158,10 @@ install: all
 	install -m 644 examples/* $(DESTDIR)$(EXDIR)
 
 clean:
-	rm -rf $(O) $(S) obj-fuzz capturo/capturo detengo/detengo bench/floor
+	rm -rf $(O) $(S) obj-fuzz build capturo/capturo detengo/detengo \
+	    bench/floor
 
-.PHONY: all check demo bench deps tests install clean
+.PHONY: all check demo bench deps deb tests install clean
 
 -include $(shell find $(O) $(S) -name '*.d' 2>/dev/null)
 

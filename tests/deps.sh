@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install what the build and the tests need and is missing (Debian 12).
 # As root: apt-get install exactly those packages.  Otherwise: print the
-# line to run and fail.  Usage: deps.sh [check|demo|bench]
+# line to run and fail.  Usage: deps.sh [check|demo|bench|deb]
 mode=${1:-check}
 missing=""
 
@@ -32,8 +32,27 @@ need swaks have swaks
 need python3-aiosmtpd /usr/bin/python3 -c 'import aiosmtpd'
 need util-linux have flock
 need python3 test -x /usr/bin/python3
+# the Debian packages (make deb): debian/control's Build-Depends and the
+# tools that build them
+debdeps() {
+	need dpkg-dev have dpkg-buildpackage
+	need debhelper have dh_installsystemd
+	need fakeroot have fakeroot
+	need libnftnl-dev header libnftnl/table.h
+	need libmnl-dev header libmnl/libmnl.h
+	need libipset-dev header libipset/ipset.h
+}
 case $mode in
+deb)
+	debdeps
+	;;
 check)
+	# tests/deb.sh: the packages, lintian, systemd-analyze verify, and
+	# adduser for their postinst in the throwaway root
+	debdeps
+	need lintian have lintian
+	need systemd have systemd-analyze
+	need adduser have adduser
 	need mandoc have mandoc
 	need logrotate have logrotate
 	need tcpdump have tcpdump
