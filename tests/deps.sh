@@ -38,9 +38,6 @@ debdeps() {
 	need dpkg-dev have dpkg-buildpackage
 	need debhelper have dh_installsystemd
 	need fakeroot have fakeroot
-	need libnftnl-dev header libnftnl/table.h
-	need libmnl-dev header libmnl/libmnl.h
-	need libipset-dev header libipset/ipset.h
 }
 case $mode in
 deb)
