@@ -54,6 +54,7 @@ DETENGO_SRCS=	detengo/detengo.c \
 		detengo/fw.c \
 		detengo/fw_iptc.c \
 		detengo/fw_nft.c \
+		detengo/fw_ipset.c \
 		detengo/fw_dry.c \
 		detengo/hset.c
 

@@ -8,9 +8,6 @@
 #include "bounds.h"
 #include "fw_backend.h"
 
-/* a backend detengo knows of but this build does not carry */
-static const struct fw_backend fw_ipset_backend = { .name = "ipset" };
-
 /* the first is the default */
 static const struct fw_backend *const backends[] = {
 	&fw_iptc_backend,

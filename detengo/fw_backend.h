@@ -36,7 +36,15 @@ struct fw_backend {
 	int		 (*tick)(void *);
 };
 
+/* the xtables lock the iptc and ipset backends take around a commit */
+const char	*fw_xt_lockpath(void);
+/* the locked fd, or -1 and a message saying who holds it */
+int		 fw_xt_lock(const char *, int, char *, size_t);
+/* a name iptables takes for a chain of its own: 1 or 0 */
+int		 fw_xt_chain_ok(const char *);
+
 extern const struct fw_backend fw_iptc_backend;
+extern const struct fw_backend fw_ipset_backend;
 extern const struct fw_backend fw_dry_backend;
 extern const struct fw_backend fw_nft_backend;
 

@@ -474,28 +474,39 @@ lock_holder(int fd)
 	return found;
 }
 
+/* iptables' lock file: XTABLES_LOCKFILE overrides it, as for iptables */
+const char *
+fw_xt_lockpath(void)
+{
+	const char	*lp;
+
+	if ((lp = getenv("XTABLES_LOCKFILE")) == NULL || *lp == '\0')
+		lp = XT_LOCK_PATH;
+	return lp;
+}
+
 /*
  * iptables-legacy flock(2)s this file around each change and libiptc
  * does not: without it a concurrent iptables and a libiptc commit each
  * overwrite the other's rules.  Returns the locked fd or -1 and a
- * message in msg.
+ * message in msg.  The ipset backend's rules take it too.
  */
-static int
-xt_lock(const struct ifw *st, char *msg, size_t msglen)
+int
+fw_xt_lock(const char *lockpath, int lockwait, char *msg, size_t msglen)
 {
 	struct timespec	 t0, now, nap;
 	long		 pid;
 	int		 fd;
 
-	if ((fd = open(st->lockpath, O_RDONLY | O_CREAT | O_CLOEXEC,
+	if ((fd = open(lockpath, O_RDONLY | O_CREAT | O_CLOEXEC,
 	    0600)) == -1) {
 		if (errno == EACCES || errno == EPERM)
 			snprintf(msg, msglen, "xtables lock %s: %s: run as "
 			    "root, or with CAP_NET_ADMIN and CAP_NET_RAW and "
-			    "access to it", st->lockpath, strerror(errno));
+			    "access to it", lockpath, strerror(errno));
 		else
 			snprintf(msg, msglen, "xtables lock %s: %s",
-			    st->lockpath, strerror(errno));
+			    lockpath, strerror(errno));
 		return -1;
 	}
 	nap.tv_sec = 0;
@@ -506,22 +517,22 @@ xt_lock(const struct ifw *st, char *msg, size_t msglen)
 			return fd;
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			snprintf(msg, msglen, "xtables lock %s: flock: %s",
-			    st->lockpath, strerror(errno));
+			    lockpath, strerror(errno));
 			close(fd);
 			return -1;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - t0.tv_sec + (now.tv_nsec - t0.tv_nsec) / 1e9 >=
-		    st->lockwait)
+		    lockwait)
 			break;
 		nanosleep(&nap, NULL);
 	}
 	if ((pid = lock_holder(fd)) > 0)
 		snprintf(msg, msglen, "xtables lock held by pid %ld (%s), "
-		    "gave up after %d s", pid, st->lockpath, st->lockwait);
+		    "gave up after %d s", pid, lockpath, lockwait);
 	else
 		snprintf(msg, msglen, "xtables lock held (%s), gave up after "
-		    "%d s", st->lockpath, st->lockwait);
+		    "%d s", lockpath, lockwait);
 	close(fd);
 	return -1;
 }
@@ -543,7 +554,8 @@ txn_run(struct ifw *st, int fi, txn_fn fn, void *arg)
 	char			 msg[256];
 	int			 lfd, try, n = -1, first = -1, e;
 
-	if ((lfd = xt_lock(st, msg, sizeof(msg))) == -1) {
+	if ((lfd = fw_xt_lock(st->lockpath, st->lockwait, msg,
+	    sizeof(msg))) == -1) {
 		log_warnx("%s", msg);
 		return -1;
 	}
@@ -1069,8 +1081,8 @@ shadow_fn(struct txn *t, void *arg)
 	return 0;
 }
 
-static int
-chain_name_ok(const char *c)
+int
+fw_xt_chain_ok(const char *c)
 {
 	static const char *const reserved[] = { "INPUT", "OUTPUT", "FORWARD",
 	    "PREROUTING", "POSTROUTING", "ACCEPT", "DROP", "QUEUE", "RETURN",
@@ -1093,7 +1105,7 @@ chain_name_ok(const char *c)
 static int
 ifw_check(const struct fw_conf *conf, char *err, size_t errlen)
 {
-	if (conf->chain != NULL && !chain_name_ok(conf->chain)) {
+	if (conf->chain != NULL && !fw_xt_chain_ok(conf->chain)) {
 		snprintf(err, errlen, "bad chain name \"%.40s\": 1 to %d "
 		    "printable bytes, not a built-in name", conf->chain,
 		    XT_EXTENSION_MAXNAMELEN - 1);
@@ -1108,7 +1120,6 @@ ifw_open(const struct fw_conf *conf, char *err, size_t errlen)
 	struct ifw		*st;
 	struct xtc_handle	*h;
 	char			 msg[256];
-	const char		*lp;
 	int			 fi, i, lfd, e;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
@@ -1119,9 +1130,7 @@ ifw_open(const struct fw_conf *conf, char *err, size_t errlen)
 	st->nports = conf->nports;
 	st->insert = conf->insert != 0;
 	st->lockwait = conf->lockwait > 0 ? conf->lockwait : XT_LOCK_WAIT;
-	if ((lp = getenv("XTABLES_LOCKFILE")) == NULL || *lp == '\0')
-		lp = XT_LOCK_PATH;
-	st->lockpath = lp;
+	st->lockpath = fw_xt_lockpath();
 	if (conf->chain != NULL) {
 		st->usechain = 1;
 		strncpy(st->chain, conf->chain, sizeof(st->chain) - 1);
@@ -1138,7 +1147,8 @@ ifw_open(const struct fw_conf *conf, char *err, size_t errlen)
 		}
 
 	/* can we read both filter tables?  Say what to fix if not. */
-	if ((lfd = xt_lock(st, msg, sizeof(msg))) == -1) {
+	if ((lfd = fw_xt_lock(st->lockpath, st->lockwait, msg,
+	    sizeof(msg))) == -1) {
 		snprintf(err, errlen, "%s", msg);
 		goto bad;
 	}
