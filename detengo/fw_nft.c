@@ -65,6 +65,8 @@
 #define RB_SIZE		(128 * 1024)
 /* how often the table is checked for a reload that took it, fw_tick() */
 #define NFT_CHECK_MS	250
+/* seconds before the next check after one failed */
+#define NFT_RETRY_S	5
 
 enum { FAM4, FAM6, NFAM };
 
@@ -1327,16 +1329,20 @@ nfw_tick(void *p)
 	st->lastcheck = now;
 	if ((r = objects_sig(st, &sig)) == -1) {
 		log_warn("nft: reading table inet " NFT_TABLE);
-		return -1;
+		goto later;
 	}
 	if (r == 0 && sig == st->sig)
 		return 0;
 	if (rebuild(st, 1, &n) == -1)
-		return -1;
+		goto later;
 	log_info("nft: table inet " NFT_TABLE " was %s (a firewall reload?): "
 	    "made again with %zu blocked hosts", r == 1 ? "gone" : "changed",
 	    n);
 	return 0;
+later:
+	/* what failed is said again in NFT_RETRY_S, not every check */
+	st->lastcheck.tv_sec += NFT_RETRY_S;
+	return -1;
 }
 
 const struct fw_backend fw_nft_backend = {
