@@ -30,7 +30,7 @@ struct policy {
 	int64_t		*ring;
 	uint32_t	*ringpos;	/* next slot per ring */
 	uint32_t	*free;		/* rings not in use */
-	size_t		 nfree, nring;
+	size_t		 nfree, nring, ringcap;
 };
 
 unsigned
@@ -245,7 +245,11 @@ policy_allowed(const struct policy *p, const struct addr *a)
 	    allow_match(p, &u));
 }
 
-/* a ring for a newly counted host, or -1 when POLICY_TRACK_MAX are in use */
+/*
+ * A ring for a newly counted host, or -1 when POLICY_TRACK_MAX are in
+ * use.  The arrays grow by doubling: one element at a time made a burst
+ * of new hosts copy them over and over (quadratic).
+ */
 static long
 ring_get(struct policy *p)
 {
@@ -257,16 +261,21 @@ ring_get(struct policy *p)
 		return p->free[--p->nfree];
 	if (p->nring == POLICY_TRACK_MAX)
 		return -1;
-	n = p->nring + 1;
-	if ((r = reallocarray(p->ring, n * c, sizeof(*r))) == NULL)
-		return -1;
-	p->ring = r;
-	if ((pos = reallocarray(p->ringpos, n, sizeof(*pos))) == NULL)
-		return -1;
-	p->ringpos = pos;
-	if ((fr = reallocarray(p->free, n, sizeof(*fr))) == NULL)
-		return -1;
-	p->free = fr;
+	if (p->nring == p->ringcap) {
+		n = p->ringcap == 0 ? 64 : p->ringcap * 2;
+		if (n > POLICY_TRACK_MAX)
+			n = POLICY_TRACK_MAX;
+		if ((r = reallocarray(p->ring, n * c, sizeof(*r))) == NULL)
+			return -1;
+		p->ring = r;
+		if ((pos = reallocarray(p->ringpos, n, sizeof(*pos))) == NULL)
+			return -1;
+		p->ringpos = pos;
+		if ((fr = reallocarray(p->free, n, sizeof(*fr))) == NULL)
+			return -1;
+		p->free = fr;
+		p->ringcap = n;
+	}
 	return (long)p->nring++;
 }
 
