@@ -28,6 +28,8 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
 #include <libnftnl/set.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/ipset/ip_set.h>
 
 /* hosts one run may write: 100,000 for the nft burst with room to spare */
 #define LAT_HOSTS_MAX		262144
@@ -52,7 +54,8 @@ struct lat {
 	size_t		 replen;
 	char		*tbl;		/* the last copy of the table */
 	size_t		 tblcap;
-	struct mnl_socket *nl;		/* -k nft: elements looked up */
+	struct mnl_socket *nl;		/* -k nft, ipset: elements looked up */
+	int		 ipset;		/* -k ipset */
 	uint32_t	 seq;
 };
 
@@ -63,7 +66,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: detengo-lat each|burst -4|-6 -a base -n count -l log "
-	    "-r report [-g gap_us] [-i interval_us] [-k iptc|nft] "
+	    "-r report [-g gap_us] [-i interval_us] [-k iptc|nft|ipset] "
 	    "[-T timeout_ms]\n"
 	    "       detengo-lat gen -4|-6 -a base -n count\n"
 	    "       detengo-lat watch -4|-6 [-i interval_us]\n"
@@ -321,12 +324,63 @@ nft_has(struct lat *l, const union lat_addr *h)
 	return r != -1;
 }
 
+/*
+ * -k ipset: is h a member of detengo4 (detengo6)?  One IPSET_CMD_TEST
+ * of that address (what `ipset test' sends): the same cost at any size.
+ */
+static int
+ipset_has(struct lat *l, const union lat_addr *h)
+{
+	char			 buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr		*nlh;
+	struct nfgenmsg		*nfg;
+	struct nlattr		*data, *ip;
+	uint32_t		 seq = ++l->seq;
+	ssize_t			 n;
+	int			 r;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (NFNL_SUBSYS_IPSET << 8) | IPSET_CMD_TEST;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = l->family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	mnl_attr_put_u8(nlh, IPSET_ATTR_PROTOCOL, IPSET_PROTOCOL);
+	mnl_attr_put_strz(nlh, IPSET_ATTR_SETNAME, l->family == AF_INET ?
+	    "detengo4" : "detengo6");
+	data = mnl_attr_nest_start(nlh, IPSET_ATTR_DATA);
+	ip = mnl_attr_nest_start(nlh, IPSET_ATTR_IP);
+	mnl_attr_put(nlh, (l->family == AF_INET ? IPSET_ATTR_IPADDR_IPV4 :
+	    IPSET_ATTR_IPADDR_IPV6) | NLA_F_NET_BYTEORDER,
+	    l->family == AF_INET ? 4 : 16, h);
+	mnl_attr_nest_end(nlh, ip);
+	mnl_attr_nest_end(nlh, data);
+	if (mnl_socket_sendto(l->nl, nlh, nlh->nlmsg_len) < 0)
+		err(1, "ipset: send");
+	do {
+		if ((n = mnl_socket_recvfrom(l->nl, buf, sizeof(buf))) <= 0)
+			err(1, "ipset: recv");
+		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(l->nl),
+		    NULL, NULL);
+	} while (r > MNL_CB_STOP);
+	/* not a member, or no set yet: IPSET_ERR_EXIST, ENOENT */
+	return r != -1;
+}
+
+static int
+set_has(struct lat *l, const union lat_addr *h)
+{
+	return l->ipset ? ipset_has(l, h) : nft_has(l, h);
+}
+
 /* the check of the kernel: two more filter entries, or the element */
 static int
 in_kernel(struct lat *l, const union lat_addr *h, unsigned int before)
 {
 	if (l->nl != NULL)
-		return nft_has(l, h);
+		return set_has(l, h);
 	return table_entries(l) >= before + 2;
 }
 
@@ -485,9 +539,9 @@ run_burst(struct lat *l, const union lat_addr *base, uint32_t n,
 		t = mono_ns();
 		if (l->nl != NULL) {
 			/* detengo commits in the order of the lines */
-			if (tfirst == -1 && nft_has(l, &first))
+			if (tfirst == -1 && set_has(l, &first))
 				tfirst = t - t0;
-			if (tfirst != -1 && tr == -1 && nft_has(l, &last))
+			if (tfirst != -1 && tr == -1 && set_has(l, &last))
 				tr = t - t0;
 		} else {
 			now = table_entries(l);
@@ -635,7 +689,8 @@ main(int argc, char *argv[])
 	while ((ch = getopt(argc, argv, "46a:g:i:k:l:n:r:T:")) != -1) {
 		switch (ch) {
 		case 'k':
-			if (strcmp(optarg, "nft") == 0) {
+			l.ipset = strcmp(optarg, "ipset") == 0;
+			if (strcmp(optarg, "nft") == 0 || l.ipset) {
 				if ((l.nl = mnl_socket_open(NETLINK_NETFILTER)) ==
 				    NULL || mnl_socket_bind(l.nl, 0,
 				    MNL_SOCKET_AUTOPID) < 0)

@@ -32,23 +32,25 @@
 # walk of the table.  XTABLES_LOCKFILE is a private file.
 # Targets: median < 1 ms empty, < 10 ms loaded, burst < 1 s.
 #
-# Then, for -b nft (BACKENDS="iptc nft" by default; "nft" alone skips
-# the part above), one fresh namespace and detengo per level: NFT_LOADS
-# hosts from 198.18.0.0/15 blocked first, in one write (the 100,000 one
-# is the burst, timed until its last host is an element, looked at
-# every ms), then HOSTS
-# hosts from 198.51.100.0/24 one at a time, each timed until it is an
-# element (one GETSETELEM of its key, as `nft get element' asks; -k nft)
-# and until its block line.  And forwarding: a sender namespace replays
-# SYNs to port 25 from an unblocked host at top speed (tcpreplay)
-# through the gateway to a receiver; packets per second received, with
-# the table empty and with NFT_BIG hosts in hosts4, five runs each in
-# turns.  The medians by
-# hosts blocked go to docs/detengo-latency.svg, one line per backend.
-# Targets for nft: median < 1 ms at 100,000 hosts, the burst < 1 s,
-# forwarding within 5 % of the empty table.
+# Then, for each set backend, -b nft and -b ipset (BACKENDS="iptc nft
+# ipset" by default; "nft ipset" skips the part above), one fresh
+# namespace and detengo per level: NFT_LOADS hosts from 198.18.0.0/15
+# blocked first, in one write (the 100,000 one is the burst, timed until
+# its last host is in the set, looked at every ms), then HOSTS hosts
+# from 198.51.100.0/24 one at a time, each timed until it is in the set
+# and until its block line.  In the set: for nft an element of hosts4
+# (one GETSETELEM of its key, as `nft get element' asks; -k nft), for
+# ipset a member of detengo4 (one IPSET_CMD_TEST, as `ipset test'
+# sends; -k ipset); no dump, the same cost at any size.  And
+# forwarding: a sender namespace replays SYNs to port 25 from an
+# unblocked host at top speed (tcpreplay) through the gateway to a
+# receiver; packets per second received, with the set empty and with
+# NFT_BIG hosts in it, five runs each in turns.  The medians by hosts
+# blocked go to docs/detengo-latency.svg, one line per backend.
+# Targets for nft and ipset: median < 1 ms at 100,000 hosts, the burst
+# < 1 s, forwarding within 5 % of the empty set.
 # It is not a test: it exits 0 whatever the figures.
-# Needs: cc, iproute2, iptables (iptables-legacy), nftables, tcpreplay,
+# Needs: cc, iproute2, iptables (iptables-legacy), nftables, ipset, tcpreplay,
 # python3, libnftnl and libmnl, detengo and obj/tests/t_fw built
 # (make tests).
 
@@ -66,7 +68,7 @@ GAP_US=${GAP_US:-3000}
 # microseconds between two polls; 0 spins (a CPU taken from detengo)
 POLL_US=${POLL_US:-50}
 FLOOR_N=${FLOOR_N:-100}
-BACKENDS=${BACKENDS:-iptc nft}
+BACKENDS=${BACKENDS:-iptc nft ipset}
 NFT_LOADS=${NFT_LOADS:-0 10000 100000}
 NFT_BIG=${NFT_BIG:-100000}
 # packets of one forwarding run (tcpreplay loops over 10,000)
@@ -272,49 +274,60 @@ cp "$W/v6big" "$OUT/detengo.v6big"
 ;;
 esac
 
-case " $BACKENDS " in
-*" nft "*) ;;
-*) exit 0 ;;
-esac
-command -v nft >/dev/null && command -v tcpreplay >/dev/null ||
-    { echo "detengo.sh: nft and tcpreplay needed for the nft part" >&2; exit 1; }
+SETS=""
+for b in nft ipset; do
+	case " $BACKENDS " in *" $b "*) SETS="$SETS $b" ;; esac
+done
+[ -n "$SETS" ] || exit 0
+for b in $SETS tcpreplay; do
+	command -v $b >/dev/null ||
+	    { echo "detengo.sh: $b needed for the set backends' part" >&2; exit 1; }
+done
 TFW=$TOP/obj/tests/t_fw
 
-# nft_level N: a fresh namespace, N hosts from 198.18.0.0/15 in one
-# write, then HOSTS hosts one at a time
-nft_level()
+# set_count B NS: the hosts in detengo's IPv4 set of backend B
+set_count()
 {
-	ns_new "nft$1"
-	: >"$W/nlog$1"
-	ns_bg "nft$1" "$DETENGO" -b nft -s "$W/nstate$1" -w "$W/nrep$1" \
-	    "$W/nlog$1" 2>"$W/ndetengo$1.err"
+	case $1 in
+	nft)	ns_exec "$2" nft -j list set inet detengo hosts4 |
+		    python3 -c 'import json,sys
+print(sum(len(x["set"].get("elem", [])) for x in json.load(sys.stdin)["nftables"] if "set" in x))' ;;
+	ipset)	ns_exec "$2" ipset list -t detengo4 |
+		    sed -n 's/^Number of entries: //p' ;;
+	esac
+}
+
+# set_level B N: a fresh namespace, detengo -b B, N hosts from
+# 198.18.0.0/15 in one write, then HOSTS hosts one at a time
+set_level()
+{
+	_b=$1
+	shift
+	ns_new "$_b$1"
+	: >"$W/$_b.log$1"
+	ns_bg "$_b$1" "$DETENGO" -b "$_b" -s "$W/$_b.state$1" -w "$W/$_b.rep$1" \
+	    "$W/$_b.log$1" 2>"$W/$_b.err$1"
 	_pid=$NS_LASTPID
 	_t=50
-	while [ ! -e "$W/nrep$1" ] && [ "$_t" -gt 0 ]; do sleep 0.1; _t=$((_t - 1)); done
+	while [ ! -e "$W/$_b.rep$1" ] && [ "$_t" -gt 0 ]; do sleep 0.1; _t=$((_t - 1)); done
 	sleep 0.3
 	printf '%s mail sid=00000000 src=192.0.2.1:40000 dst=203.0.113.25:25 from=w@example.org\n' \
-	    "$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)" >>"$W/nlog$1"
-	wait_block "$W/nrep$1" 192.0.2.1
+	    "$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)" >>"$W/$_b.log$1"
+	wait_block "$W/$_b.rep$1" 192.0.2.1
 	if [ "$1" -gt 0 ]; then
-		echo "detengo.sh: nft: $1 hosts in one write" >&2
-		ns_exec "nft$1" "$LAT" burst -4 -a 198.18.0.0 -n "$1" -k nft \
-		    -i 1000 -T 120000 -l "$W/nlog$1" -r "$W/nrep$1" >"$W/nburst$1"
+		echo "detengo.sh: $_b: $1 hosts in one write" >&2
+		ns_exec "$_b$1" "$LAT" burst -4 -a 198.18.0.0 -n "$1" -k "$_b" \
+		    -i 1000 -T 120000 -l "$W/$_b.log$1" -r "$W/$_b.rep$1" >"$W/$_b.burst$1"
 		sleep 0.5
 	fi
-	echo "detengo.sh: nft: $HOSTS hosts with $1 blocked" >&2
-	ns_exec "nft$1" "$LAT" each -4 -a 198.51.100.1 -n "$HOSTS" -k nft \
-	    -g "$GAP_US" -i "$POLL_US" -l "$W/nlog$1" -r "$W/nrep$1" >"$W/neach$1"
-	_n=$(ns_exec "nft$1" nft -j list set inet detengo hosts4 |
-	    python3 -c 'import json,sys
-print(sum(len(x["set"].get("elem", [])) for x in json.load(sys.stdin)["nftables"] if "set" in x))')
-	echo "$_n" >"$W/ncount$1"
+	echo "detengo.sh: $_b: $HOSTS hosts with $1 blocked" >&2
+	ns_exec "$_b$1" "$LAT" each -4 -a 198.51.100.1 -n "$HOSTS" -k "$_b" \
+	    -g "$GAP_US" -i "$POLL_US" -l "$W/$_b.log$1" -r "$W/$_b.rep$1" >"$W/$_b.each$1"
+	_n=$(set_count "$_b" "$_b$1")
+	echo "$_n" >"$W/$_b.count$1"
 	ns_stop "$_pid" TERM
 }
 
-load2=$(load)
-for L in $NFT_LOADS; do
-	nft_level "$L"
-done
 
 # forwarding: snd 192.0.2.10 -> gw -> rcv 203.0.113.25, SYNs to port 25
 ns_new snd
@@ -373,56 +386,69 @@ fwd_run()
 	awk -v p=$((_r1 - _r0)) -v a="$_t0" -v b="$_t1" \
 	    'BEGIN { printf "%d %.0f\n", p, p / ((b - a) / 1e9) }'
 }
-# in turns, five times each: the table with hosts4 empty, then with
-# NFT_BIG hosts in it (detengo --once over a log of their mail lines)
-ns_exec gw "$LAT" gen -4 -a 198.18.0.0 -n "$NFT_BIG" >"$W/fwd.big"
+# set_bench B: the levels, then forwarding in turns, five times each:
+# the set empty, then with NFT_BIG hosts in it (detengo --once over a
+# log of their mail lines); the table of figures
+set_bench()
+{
+_b=$1
+case $_b in
+nft)	what="an element of hosts4 (one GETSETELEM"
+	where="hosts4" ;;
+ipset)	what="a member of detengo4 (one IPSET_CMD_TEST"
+	where="detengo4" ;;
+esac
+load2=$(load)
+for L in $NFT_LOADS; do
+	set_level "$_b" "$L"
+done
 : >"$W/fwd.empty"
 : >"$W/fwd.full"
 for k in 1 2 3 4 5; do
-	ns_exec gw "$DETENGO" -b nft -s "$W/fwd.state" --flush >/dev/null 2>&1 || :
+	ns_exec gw "$DETENGO" -b "$_b" -s "$W/fwd.state" --flush >/dev/null 2>&1 || :
 	: >"$W/fwd.log"
-	ns_exec gw "$DETENGO" -b nft -s "$W/fwd.state" --once "$W/fwd.log" \
+	ns_exec gw "$DETENGO" -b "$_b" -s "$W/fwd.state" --once "$W/fwd.log" \
 	    >/dev/null 2>&1 || :
 	fwd_run "empty$k" >>"$W/fwd.empty"
-	ns_exec gw "$DETENGO" -b nft -s "$W/fwd.state" --once --from-start \
+	ns_exec gw "$DETENGO" -b "$_b" -s "$W/fwd.state" --once --from-start \
 	    "$W/fwd.big" >/dev/null 2>&1 || :
 	sleep 1
 	fwd_run "full$k" >>"$W/fwd.full"
 done
-fwdn=$(ns_exec gw nft list set inet detengo hosts4 | grep -o '198\.1[89]\.[0-9]*\.[0-9]*' | wc -l)
+fwdn=$(set_count "$_b" gw)
 load3=$(load)
 
 {
 	echo
-	echo "detengo -b nft: one mail line appended, time until its host is an element of hosts4 (one GETSETELEM, polled every $POLL_US us)"
-	echo "machine: $(nproc) vCPU, kernel $(uname -r), libnftnl $(pkg-config --modversion libnftnl 2>/dev/null); load average $load2 before, $load3 after"
+	echo "detengo -b $_b: one mail line appended, time until its host is $what, polled every $POLL_US us)"
+	echo "machine: $(nproc) vCPU, kernel $(uname -r), libnftnl $(pkg-config --modversion libnftnl 2>/dev/null), libipset $(pkg-config --modversion libipset 2>/dev/null); load average $load2 before, $load3 after"
 	echo
 	printf '%-44s %6s %9s %9s %9s %5s  %-16s %s\n' measure hosts \
 	    median_ms p99_ms max_ms lost target result
-	: >"$OUT/lat-nft.dat"
+	: >"$OUT/lat-$_b.dat"
 	for L in $NFT_LOADS; do
-		set -- $(awk '{ print $2 }' "$W/neach$L" | stats)
-		echo "$L $2" >>"$OUT/lat-nft.dat"
-		awk -v l="v4 with $L hosts blocked, element in" -v n="$1" \
+		set -- $(awk '{ print $2 }' "$W/$_b.each$L" | stats)
+		echo "$L $2" >>"$OUT/lat-$_b.dat"
+		awk -v l="v4 with $L hosts blocked, in the set" -v n="$1" \
 		    -v med="$2" -v p99="$3" -v mx="$4" -v lost="$5" 'BEGIN {
 			r = (med != "-" && med + 0 < 1 && lost == 0) ? "pass" : "FAIL"
 			printf "%-44s %6d %9s %9s %9s %5d  median < 1 ms   %s\n",
 			    l, n, med, p99, mx, lost, r }'
-		set -- $(awk '{ print $3 }' "$W/neach$L" | stats)
+		set -- $(awk '{ print $3 }' "$W/$_b.each$L" | stats)
 		printf '%-44s %6d %9s %9s %9s %5d\n' "  the same, by the report line" \
 		    "$1" "$2" "$3" "$4" "$5"
 	done
 	for L in $NFT_LOADS; do
-		[ -f "$W/nburst$L" ] || continue
-		set -- $(tr ' ' '\n' <"$W/nburst$L" | sed 's/^[a-z_]*=//')
+		[ -f "$W/$_b.burst$L" ] || continue
+		set -- $(tr ' ' '\n' <"$W/$_b.burst$L" | sed 's/^[a-z_]*=//')
 		awk -v n="$1" -v first="$3" -v rules="$4" -v rep="$5" \
-		    -v got="$(cat "$W/ncount$L")" 'BEGIN {
+		    -v got="$(cat "$W/$_b.count$L")" 'BEGIN {
 			r = (rules >= 0 && rules < 1e9) ? "pass" : "FAIL"
 			printf "%-44s %6d %9s %9s %9s %5s  %-16s %s\n",
 			    "v4, " n " hosts in one write: last one in", n, "-",
 			    "-", rules < 0 ? "timeout" : sprintf("%.3f",
 			    rules / 1e6), "-", "< 1000 ms", r
-			printf "    first in after %.3f ms, the last block line after %.3f ms; elements in hosts4 at the end: %d\n",
+			printf "    first in after %.3f ms, the last block line after %.3f ms; in the set at the end: %d\n",
 			    first / 1e6, rep / 1e6, got }'
 	done
 	echo
@@ -430,11 +456,17 @@ load3=$(load)
 	e=$(awk '{ print $2 }' "$W/fwd.empty" | sort -n | sed -n 3p)
 	f=$(awk '{ print $2 }' "$W/fwd.full" | sort -n | sed -n 3p)
 	echo "    empty table:        $(awk '{ printf "%s ", $2 }' "$W/fwd.empty")pps, median $e"
-	echo "    $fwdn hosts in hosts4: $(awk '{ printf "%s ", $2 }' "$W/fwd.full")pps, median $f"
+	echo "    $fwdn hosts in $where: $(awk '{ printf "%s ", $2 }' "$W/fwd.full")pps, median $f"
 	awk -v e="$e" -v f="$f" 'BEGIN { d = (e > 0) ? (f - e) / e * 100 : 0
 		printf "    loaded / empty: %.3f (%+.1f %%)  target within 5 %%: %s\n",
 		    (e > 0) ? f / e : 0, d, (d > -5 && d < 5) ? "pass" : "FAIL" }'
-} | tee "$OUT/detengo-nft.txt"
+} | tee "$OUT/detengo-$_b.txt"
+ns_exec gw "$DETENGO" -b "$_b" -s "$W/fwd.state" --flush >/dev/null 2>&1 || :
+}
+ns_exec gw "$LAT" gen -4 -a 198.18.0.0 -n "$NFT_BIG" >"$W/fwd.big"
+for b in $SETS; do
+	set_bench "$b"
+done
 
 # the picture: latency by hosts blocked, one line per backend
 sh "$HERE/latency-svg.sh" "$OUT" >"$TOP/docs/detengo-latency.svg"
