@@ -185,6 +185,13 @@ inns $TFW -b ipset -x 1000 add 192.0.2.41 >"$T/r.out"
 check "refresh: the new timeout" \
     sh -c "ip netns exec ${P}g ipset list detengo4 | grep -Eq '^192.0.2.41 timeout (1000|999) '"
 check "refresh: not counted as a new block" grep -q 'added 0' "$T/r.out"
+# a state whose end differs from the kernel's: at start the state's wins
+ev mail 192.0.2.42 >"$T/y.log"
+inns $D -b ipset -x 600 -s "$T/y.state" --once --from-start "$T/y.log" >/dev/null 2>&1
+inns $TFW -b ipset -x 30 add 192.0.2.42 >/dev/null
+inns $D -b ipset -x 600 -s "$T/y.state" --once "$T/y.log" >/dev/null 2>"$T/y.err"
+check "at start the kernel gets the state's end of block again" \
+    sh -c "ip netns exec ${P}g ipset list detengo4 | grep -Eq '^192.0.2.42 timeout (59[0-9]|600) '"
 
 # --- kill -9 at random points while events keep coming ---
 rm -f "$T/k.state"
