@@ -283,6 +283,25 @@ mail_line(int family, const union lat_addr *h, uint32_t i, char *buf,
 	return (size_t)n;
 }
 
+/* send one request, read until its answer: mnl_cb_run's -1 or not */
+static int
+nl_ask(struct lat *l, struct nlmsghdr *nlh, uint32_t seq, const char *what)
+{
+	char		 buf[MNL_SOCKET_BUFFER_SIZE];
+	ssize_t		 n;
+	int		 r;
+
+	if (mnl_socket_sendto(l->nl, nlh, nlh->nlmsg_len) < 0)
+		err(1, "%s: send", what);
+	do {
+		if ((n = mnl_socket_recvfrom(l->nl, buf, sizeof(buf))) <= 0)
+			err(1, "%s: recv", what);
+		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(l->nl),
+		    NULL, NULL);
+	} while (r > MNL_CB_STOP);
+	return r;
+}
+
 /*
  * -k nft: is h an element of detengo's set?  One GETSETELEM of that key
  * (what `nft get element' sends): no dump, the same cost at any size.
@@ -295,7 +314,6 @@ nft_has(struct lat *l, const union lat_addr *h)
 	struct nftnl_set	*s;
 	struct nftnl_set_elem	*e;
 	uint32_t		 seq = ++l->seq;
-	ssize_t			 n;
 	int			 r;
 
 	if ((s = nftnl_set_alloc()) == NULL || (e = nftnl_set_elem_alloc()) ==
@@ -311,15 +329,7 @@ nft_has(struct lat *l, const union lat_addr *h)
 	    NLM_F_ACK, seq);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
-	if (mnl_socket_sendto(l->nl, nlh, nlh->nlmsg_len) < 0)
-		err(1, "nft: send");
-	do {
-		if ((n = mnl_socket_recvfrom(l->nl, buf, sizeof(buf))) <= 0)
-			err(1, "nft: recv");
-		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(l->nl),
-		    NULL, NULL);
-	} while (r > MNL_CB_STOP);
-	if (r == -1 && errno != ENOENT)
+	if ((r = nl_ask(l, nlh, seq, "nft")) == -1 && errno != ENOENT)
 		err(1, "nft: get element");
 	return r != -1;
 }
@@ -336,8 +346,6 @@ ipset_has(struct lat *l, const union lat_addr *h)
 	struct nfgenmsg		*nfg;
 	struct nlattr		*data, *ip;
 	uint32_t		 seq = ++l->seq;
-	ssize_t			 n;
-	int			 r;
 
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = (NFNL_SUBSYS_IPSET << 8) | IPSET_CMD_TEST;
@@ -357,16 +365,8 @@ ipset_has(struct lat *l, const union lat_addr *h)
 	    l->family == AF_INET ? 4 : 16, h);
 	mnl_attr_nest_end(nlh, ip);
 	mnl_attr_nest_end(nlh, data);
-	if (mnl_socket_sendto(l->nl, nlh, nlh->nlmsg_len) < 0)
-		err(1, "ipset: send");
-	do {
-		if ((n = mnl_socket_recvfrom(l->nl, buf, sizeof(buf))) <= 0)
-			err(1, "ipset: recv");
-		r = mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(l->nl),
-		    NULL, NULL);
-	} while (r > MNL_CB_STOP);
 	/* not a member, or no set yet: IPSET_ERR_EXIST, ENOENT */
-	return r != -1;
+	return nl_ask(l, nlh, seq, "ipset") != -1;
 }
 
 static int
