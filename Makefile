@@ -38,7 +38,8 @@ SANFLAGS=	-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 COMMON_SRCS=	common/event.c \
 		common/evout.c \
 		common/addr.c \
-		common/log.c
+		common/log.c \
+		common/ports.c
 
 CAPTURO_SRCS=	capturo/capturo.c \
 		capturo/decode.c \
@@ -67,7 +68,8 @@ T_reasm_SRCS=	tests/t_reasm.c capturo/reasm.c
 T_decode_SRCS=	tests/t_decode.c capturo/decode.c
 T_policy_SRCS=	tests/t_policy.c detengo/policy.c detengo/hset.c common/addr.c
 T_state_SRCS=	tests/t_state.c detengo/state.c common/addr.c
-UNITS=		event addr smtp mime reasm decode policy state
+T_ports_SRCS=	tests/t_ports.c common/ports.c
+UNITS=		event addr smtp mime reasm decode policy state ports
 # the backends' driver runs only as root inside a namespace (tests/e2e_fw.sh)
 T_fw_SRCS=	tests/t_fw.c $(filter detengo/fw%.c detengo/hset.c,$(DETENGO_SRCS)) \
 		common/addr.c \

@@ -23,6 +23,7 @@
 #include "flow.h"
 #include "bounds.h"
 #include "log.h"
+#include "ports.h"
 
 /* exit status, capturo(8) EXIT STATUS */
 #define EX_OK		0	/* the capture ended: end of file, or a signal */
@@ -278,32 +279,6 @@ set_filter(pcap_t *p, const uint16_t *ports, int nports, const char *expr)
 	free(f);
 }
 
-/*
- * Digits only: strtol(3) alone would take a sign and leading blanks,
- * and strtok_r(3) would skip empty fields (",25,", "25,,587").
- */
-static int
-parse_ports(const char *s, uint16_t *ports)
-{
-	long	 v;
-	int	 n = 0;
-
-	for (;;) {
-		if (!isdigit((unsigned char)*s) || n == PORTS_MAX)
-			return -1;
-		for (v = 0; isdigit((unsigned char)*s); s++)
-			if ((v = v * 10 + (*s - '0')) > 65535)
-				return -1;
-		if (v < 1)
-			return -1;
-		ports[n++] = (uint16_t)v;
-		if (*s == '\0')
-			return n;
-		if (*s++ != ',')
-			return -1;
-	}
-}
-
 static long
 num(const char *s, long min, long max, const char *what)
 {
@@ -403,10 +378,9 @@ main(int argc, char *argv[])
 			json = 1;
 			break;
 		case 'p':
-			if ((nports = parse_ports(optarg, ports)) <= 0) {
-				fprintf(stderr, "capturo: -p takes up to %d "
-				    "ports from 1 to 65535, separated by "
-				    "commas: %s\n", PORTS_MAX, optarg);
+			if ((nports = ports_parse(optarg, ports,
+			    PORTS_MAX)) == -1) {
+				ports_usage("capturo", optarg, PORTS_MAX);
 				return EX_USAGE;
 			}
 			break;

@@ -25,6 +25,7 @@
 #include "hset.h"
 #include "log.h"
 #include "policy.h"
+#include "ports.h"
 #include "state.h"
 #include "tail.h"
 
@@ -610,31 +611,6 @@ parse_duration(const char *s)
 	return (int64_t)v * mul;
 }
 
-static int
-parse_ports(const char *s)
-{
-	char		 buf[256], *tok, *save = NULL, *end;
-	long		 v;
-	int		 n = 0, i;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	for (tok = strtok_r(buf, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		errno = 0;
-		v = strtol(tok, &end, 10);
-		if (*tok == '\0' || *end != '\0' || errno || v < 1 ||
-		    v > 65535 || n == FW_PORTS_MAX)
-			return -1;
-		for (i = 0; i < n; i++)
-			if (g.ports[i] == v)
-				return -1;
-		g.ports[n++] = (uint16_t)v;
-	}
-	return n;
-}
-
 static struct fw *
 open_fw(void)
 {
@@ -976,10 +952,9 @@ main(int argc, char *argv[])
 			g.dry = 1;
 			break;
 		case 'p':
-			if ((nports = parse_ports(optarg)) <= 0) {
-				fprintf(stderr, "detengo: -p takes up to %d "
-				    "different ports from 1 to 65535, separated "
-				    "by commas: %s\n", FW_PORTS_MAX, optarg);
+			if ((nports = ports_parse(optarg, g.ports,
+			    FW_PORTS_MAX)) == -1) {
+				ports_usage("detengo", optarg, FW_PORTS_MAX);
 				return EX_USAGE;
 			}
 			break;

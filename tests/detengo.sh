@@ -295,12 +295,16 @@ check "detengo: -n --unblock changes no state" \
     grep -q '^block 198.51.100.27 ' "$T/ustate"
 $D -n -s "$T/ustate" --unblock 198.51.100.28 >/dev/null 2>&1
 check "detengo: --unblock of a host blocked nowhere: exit 1" [ $? -eq 1 ]
-$D -n -p 25,25 --once "$T/x.log" >/dev/null 2>"$T/perr"
-if [ $? -eq 2 ] && grep -q 'different ports' "$T/perr"; then
-	ok "detengo: a port given twice is a usage error (exit 2)"
-else
-	nok "detengo: a port given twice is a usage error (exit 2)"
-fi
+# the -p list capturo reads, with the same words when refused
+for p in 25,25 "25,,587" " 25" "+25" "25 " ",25" "25," "" 0 65536 -25; do
+	$D -n -p "$p" --once "$T/x.log" >/dev/null 2>"$T/perr"
+	rc=$?
+	if [ $rc -eq 2 ] && grep -q '^detengo: -p takes up to 16 ports from 1 to 65535, each once, separated by commas: ' "$T/perr"; then
+		ok "detengo: -p '$p' is a usage error (exit 2)"
+	else
+		nok "detengo: -p '$p' is a usage error (exit $rc)"
+	fi
+done
 
 # the log's name taken by a directory while following: warned once,
 # waited out as tail -F does; a regular file there later is followed

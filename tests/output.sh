@@ -420,11 +420,11 @@ $C -r "$T/plain.pcap" not host 198.51.100.7 >"$T/a.out" 2>/dev/null
 rc=$?
 checkx "a good filter expression: exit $rc, $(wc -l <"$T/a.out") events" \
     '[ $rc -eq 0 ] && [ "$(wc -l <"$T/a.out")" -eq $((nplain - 12)) ]'
-for p in ",25," "25,,587" "+25" " 25" "25 " "25," ",25" "" "0" "65536" "-25"; do
+for p in ",25," "25,,587" "+25" " 25" "25 " "25," ",25" "" "0" "65536" "-25" "25,25"; do
 	$C -p "$p" -r "$T/plain.pcap" >"$T/a.out" 2>"$T/a.err"
 	rc=$?
 	checkx "-p '$p' refused (exit $rc)" \
-	    '[ $rc -eq 2 ] && grep -q "^capturo: -p takes up to 64 ports" "$T/a.err" &&
+	    '[ $rc -eq 2 ] && grep -q "^capturo: -p takes up to 64 ports from 1 to 65535, each once, separated by commas: " "$T/a.err" &&
 	    [ ! -s "$T/a.out" ]'
 done
 for p in 25 25,587 025,587,2525; do

@@ -40,7 +40,7 @@ run() {
 }
 
 # unit tests, plain and under ASan+UBSan
-for t in event addr smtp mime reasm decode policy state; do
+for t in event addr smtp mime reasm decode policy state ports; do
 	run "unit/$t" ./obj/tests/t_$t
 	run "unit/$t (asan,ubsan)" ./obj-san/tests/t_$t
 done
