@@ -332,11 +332,12 @@ main(int argc, char *argv[])
 	struct flow_conf	 conf;
 	struct sigaction	 sa;
 	struct pollfd		 pfd;
-	uint16_t		 ports[PORTS_MAX] = { 25 };
+	/* SMTP and submission (RFC 6409), where stolen passwords send */
+	uint16_t		 ports[PORTS_MAX] = { 25, 587 };
 	const char		*iface = NULL, *rfile = NULL, *user = NULL;
 	const char		*wfile = NULL;
 	char			*expr = NULL, eb[PCAP_ERRBUF_SIZE];
-	int			 ch, nports = 1, snaplen = 262144;
+	int			 ch, nports = 2, snaplen = 262144;
 	int			 bufkib = LIVE_BUFFER_KIB;
 	int			 debug = 0, usesyslog = 0, json = 0, i, r;
 	size_t			 elen;
