@@ -275,14 +275,27 @@ commit_pending(void)
 		save_state();
 }
 
+/* a port detengo blocks: only mail to those ports counts toward a block */
+static int
+blocked_port(uint16_t port)
+{
+	int	 i;
+
+	for (i = 0; i < g.fwc.nports; i++)
+		if (g.fwc.ports[i] == port)
+			return 1;
+	return 0;
+}
+
 /* one line of the log */
 static void
 on_line(void *ctx, const char *p, size_t len, int flags)
 {
 	struct ev_rec	 rec;
-	struct addr	 src;
-	const char	*why = NULL, *v = NULL, *sid;
-	size_t		 vlen = 0;
+	struct addr	 src, dst;
+	const char	*why = NULL, *v = NULL, *d, *sid;
+	size_t		 vlen = 0, dlen;
+	uint16_t	 dport;
 	int		 r;
 	enum policy_verdict verdict;
 
@@ -307,7 +320,13 @@ on_line(void *ctx, const char *p, size_t len, int flags)
 		if (v == NULL || addr_parse_hostport(v, vlen, &src, NULL) == -1) {
 			r = -1;
 			why = "src is not an address and port";
-		}
+		} else if ((d = event_get(&rec, "dst", &dlen)) == NULL ||
+		    addr_parse_hostport(d, dlen, &dst, &dport) == -1) {
+			r = -1;
+			why = "dst is not an address and port";
+		} else if (!blocked_port(dport))
+			/* mail to another port: not stopped by our rules */
+			return;
 	}
 	if (r == -1) {
 		g.malformed++;

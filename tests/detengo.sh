@@ -92,6 +92,26 @@ check "detengo: stdin: and named with its line number" \
     grep -q -- '-: line 2 read: skipped, malformed: no newline at end of input' \
     "$T/err"
 
+# only mail to a port detengo blocks counts: a PC that submits to its
+# provider on 587 is not stopped by rules on 25; -p 25,587 takes both
+{
+	echo '2026-03-03T16:45:44.000001Z mail sid=1 src=198.51.100.60:40000 dst=203.0.113.25:587 from=a@example.org'
+	echo '2026-03-03T16:45:44.000002Z mail sid=2 src=198.51.100.61:40000 dst=203.0.113.25:25 from=a@example.org'
+	echo '2026-03-03T16:45:44.000003Z mail sid=3 src=198.51.100.62:40000 dst=203.0.113.25 from=a@example.org'
+	echo '2026-03-03T16:45:44.000004Z mail sid=4 src=[2001:db8:1::63]:40000 dst=[2001:db8:2::25]:587 from=a@example.org'
+	echo '2026-03-03T16:45:44.000005Z mail sid=5 src=198.51.100.64:40000 dst=203.0.113.25:2525 from=a@example.org'
+} >"$T/port.log"
+hosts() { grep ' block ' "$1" | sed 's/.* host=\([^ ]*\).*/\1/' | sort | tr '\n' ' '; }
+$D -n --once --from-start "$T/port.log" >"$T/out" 2>"$T/err"
+check "detengo: by default only mail to port 25 counts ($(hosts "$T/out"))" \
+    [ "$(hosts "$T/out")" = "198.51.100.61 " ]
+check "detengo: a trigger whose dst has no port is malformed, not counted" \
+    grep -q 'line 3 read: skipped, malformed: dst is not an address and port' \
+    "$T/err"
+$D -n --once --from-start -p 25,587 "$T/port.log" >"$T/out" 2>/dev/null
+check "detengo: -p 25,587 counts mail to both ($(hosts "$T/out"))" \
+    [ "$(hosts "$T/out")" = "198.51.100.60 198.51.100.61 2001:db8:1::63 " ]
+
 # thresholds and triggers
 : >"$T/t.log"
 for i in 1 2; do ev mail 198.51.100.11 >>"$T/t.log"; done
