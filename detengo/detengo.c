@@ -287,6 +287,23 @@ blocked_port(uint16_t port)
 	return 0;
 }
 
+/*
+ * A STARTTLS the server refused starts nothing: the client goes on in
+ * the clear, and its MAIL FROM counts.  Without a reply (the server's
+ * side not captured) it counts.
+ */
+static int
+refused_starttls(const struct ev_rec *rec)
+{
+	const char	*v;
+	size_t		 len;
+
+	if (strcmp(rec->name, "starttls") != 0 ||
+	    (v = event_get(rec, "reply", &len)) == NULL)
+		return 0;
+	return len != 3 || memcmp(v, "220", 3) != 0;
+}
+
 /* one line of the log */
 static void
 on_line(void *ctx, const char *p, size_t len, int flags)
@@ -326,6 +343,8 @@ on_line(void *ctx, const char *p, size_t len, int flags)
 			why = "dst is not an address and port";
 		} else if (!blocked_port(dport))
 			/* mail to another port: not stopped by our rules */
+			return;
+		else if (refused_starttls(&rec))
 			return;
 	}
 	if (r == -1) {
@@ -923,7 +942,8 @@ main(int argc, char *argv[])
 	struct sigaction sa;
 	struct cidr	*allow = NULL;
 	size_t		 nallow = 0;
-	const char	*wfile = NULL, *unblock = NULL, *triggers = "mail";
+	const char	*wfile = NULL, *unblock = NULL;
+	const char	*triggers = "mail,starttls";
 	char		 err[512], *end;
 	int		 ch, cmd = 0, debug = 0, usesyslog = 0, nports = 1, i, r;
 	long		 v;

@@ -112,6 +112,23 @@ $D -n --once --from-start -p 25,587 "$T/port.log" >"$T/out" 2>/dev/null
 check "detengo: -p 25,587 counts mail to both ($(hosts "$T/out"))" \
     [ "$(hosts "$T/out")" = "198.51.100.60 198.51.100.61 2001:db8:1::63 " ]
 
+# STARTTLS counts by default: after it MAIL FROM never shows on the wire
+C=${CAPTURO:-./obj-san/bin/capturo}
+$C -r tests/data/rec-tls.pcap >"$T/tls.log" 2>/dev/null
+$D -n --once --from-start "$T/tls.log" >"$T/out" 2>/dev/null
+check "detengo: by default a real STARTTLS session blocks its sender ($(hosts "$T/out"))" \
+    [ "$(hosts "$T/out")" = "198.51.100.10 " ]
+$D -n --once --from-start -T mail "$T/tls.log" >"$T/out" 2>/dev/null
+check "detengo: -T mail does not block on it" [ ! -s "$T/out" ]
+{
+	echo '2026-03-03T16:45:44.000001Z starttls sid=1 src=198.51.100.65:40000 dst=203.0.113.25:25 reply=454'
+	echo '2026-03-03T16:45:44.000002Z starttls sid=2 src=198.51.100.66:40000 dst=203.0.113.25:25'
+	echo '2026-03-03T16:45:44.000003Z starttls sid=3 src=198.51.100.67:40000 dst=203.0.113.25:25 reply=220'
+} >"$T/tls2.log"
+$D -n --once --from-start "$T/tls2.log" >"$T/out" 2>/dev/null
+check "detengo: a refused STARTTLS does not count, one without reply does ($(hosts "$T/out"))" \
+    [ "$(hosts "$T/out")" = "198.51.100.66 198.51.100.67 " ]
+
 # thresholds and triggers
 : >"$T/t.log"
 for i in 1 2; do ev mail 198.51.100.11 >>"$T/t.log"; done
