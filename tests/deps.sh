@@ -31,6 +31,8 @@ need iproute2 have ip
 need swaks have swaks
 need python3-aiosmtpd /usr/bin/python3 -c 'import aiosmtpd'
 need util-linux have flock
+need util-linux have setpriv
+need util-linux have unshare
 need python3 test -x /usr/bin/python3
 # the Debian packages (make deb): debian/control's Build-Depends and the
 # tools that build them
@@ -53,6 +55,8 @@ check)
 	need mandoc have mandoc
 	need logrotate have logrotate
 	need tcpdump have tcpdump
+	# tests/hostile.sh checks the crafted captures' checksums with it
+	need tshark have tshark
 	need libcap2-bin have capsh
 	need valgrind have valgrind
 	need tcpreplay have tcpreplay
@@ -87,6 +91,9 @@ if [ ! -e $rcd ]; then
 fi
 # postfix asks questions on install; it only lends its test programs here
 echo "postfix postfix/main_mailer_type select No configuration" |
+    debconf-set-selections 2>/dev/null
+# wireshark-common (tshark's) asks whether to install dumpcap setuid: no
+echo "wireshark-common wireshark-common/install-setuid boolean false" |
     debconf-set-selections 2>/dev/null
 export DEBIAN_FRONTEND=noninteractive
 # shellcheck disable=SC2086
