@@ -14,3 +14,11 @@ check() {	# check WHAT COMMAND...
 checkx() {	# checkx WHAT 'SHELL CODE'
 	if eval "$2"; then ok "$1"; else nok "$1"; fi
 }
+# runcopy DIR PROGRAM: the path of a copy of PROGRAM made in DIR (mode
+# 0755), for tests that run it as another user: the checkout may lie in
+# a directory only root can enter (root's home, mktemp -d).  DIR's parent
+# must be one the user can reach; the caller removes it.
+runcopy() {
+	mkdir -p "$1" && chmod 755 "$1" && cp "$2" "$1/" &&
+	    chmod 755 "$1/${2##*/}" && echo "$1/${2##*/}"
+}

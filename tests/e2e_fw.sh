@@ -14,8 +14,8 @@ fi
 for c in ip iptables-legacy ip6tables-legacy iptables-legacy-save \
     ip6tables-legacy-save iptables-legacy-restore flock; do
 	if ! command -v "$c" >/dev/null 2>&1; then
-		echo "skip - e2e_fw: $c missing"
-		exit 0
+		echo "not ok - e2e_fw: $c missing (sh tests/deps.sh installs it)"
+		exit 1
 	fi
 done
 

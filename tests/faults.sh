@@ -36,6 +36,10 @@ CHECK_NAME=faults
 for b in "$C" "$D"; do
 	[ -x "$b" ] || { nok "$b missing (make tests)"; exit 1; }
 done
+# the programs as nobody runs them: copies it can reach wherever the
+# checkout is
+C=$(runcopy "$T/bin-c" "$C") && D=$(runcopy "$T/bin-d" "$D") || exit 1
+[ -x "$DPLAIN" ] && { DPLAIN=$(runcopy "$T/bin-p" "$DPLAIN") || exit 1; }
 
 # a capture of N whole SMTP sessions, each: connect helo mail rcpt message
 # close; session K comes from 198.51.100.(K%250+1) or 192.0.2.(K%250+1)
@@ -190,7 +194,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 for c in tcpreplay iptables-legacy setpriv flock unshare; do
 	if ! command -v $c >/dev/null 2>&1; then
-		skip "$c missing: the root tests do not run"
+		nok "$c missing (sh tests/deps.sh installs it): the root tests do not run"
 		exit $fail
 	fi
 done
