@@ -227,21 +227,24 @@ emit_message(struct smtp *s, int reply)
 	const uint8_t	*v;
 	size_t		 vlen;
 	char		 subj[SMTP_SUBJECT_MAX], mid[SMTP_ADDR_MAX];
-	int		 cut = 0;
+	int		 cut = 0, c;
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = SMTP_EV_MESSAGE;
+	/* either value shortened marks the event: one must not clear it */
 	if (s->hdr != NULL) {
 		if (mime_header(s->hdr, s->hdrend, "subject", &v, &vlen) == 0) {
 			ev.arglen = mime_subject(v, vlen, subj, sizeof(subj),
-			    &cut);
+			    &c);
 			ev.arg = subj;
+			cut |= c;
 		}
 		if (mime_header(s->hdr, s->hdrend, "message-id", &v,
 		    &vlen) == 0) {
 			ev.arg2len = mime_msgid(v, vlen, mid, sizeof(mid),
-			    &cut);
+			    &c);
 			ev.arg2 = mid;
+			cut |= c;
 		}
 	}
 	ev.size = s->size;

@@ -75,8 +75,11 @@
 #define SMTP_PIPE_MAX		128
 /* header bytes of one message kept to find Subject and Message-ID */
 #define SMTP_HDR_MAX		(16 * 1024)
-/* a decoded subject; longer ones are cut */
-#define SMTP_SUBJECT_MAX	1024
+/*
+ * A decoded subject, as long as an event line: kept whole while the
+ * line holds it, event_end() cuts it to fit (cut=1) when not.
+ */
+#define SMTP_SUBJECT_MAX	EVENT_LINE_MAX
 /* an RFC 2047 charset name; the longest IANA name has 45 octets */
 #define MIME_CHARSET_MAX	64
 /* iconv(3) converters kept open, as iconv_open(3) loads a module each time */

@@ -320,8 +320,10 @@ t_huge(void)
 	for (i = 0; i < bl; i++)
 		big[i] = (uint8_t)"=?UTF-8?B?QUJD?= "[i % 17];
 	n = mime_subject(big, bl, out, sizeof(out), &cut);
-	ok(n == sizeof(out) - 1 && cut == 1 && strncmp(out, "ABCABC", 6) == 0,
-	    "huge: adjacent words joined, output full (n %zu)", n);
+	/* the header block ends first: cut, every word joined to the next */
+	ok(n > 1024 && cut == 1 && strncmp(out, "ABCABC", 6) == 0 &&
+	    strspn(out, "ABC") > 2048,
+	    "huge: adjacent words joined, cut at the header limit (n %zu)", n);
 	for (i = 0; i < bl; i++)
 		big[i] = 'x';
 	memcpy(big, "Subject: ", 9);

@@ -382,10 +382,10 @@ main(void)
 		NULL };
 	static char	 bigline[(1 << 20) + 64];
 	static char	 rcpts[10000 * 20 + 64];
-	const char	*script[16], *r;
+	const char	*script[16], *r, *s, *e;
 	char		 want[128];
 	size_t		 n;
-	int		 i;
+	int		 i, k;
 
 	check("basic session", basic,
 	    "helo EHLO [pc.example];mail [worm@example.org];"
@@ -504,6 +504,41 @@ main(void)
 	ok(strncmp(r, "mail [aaaa", 10) == 0 && n == SMTP_ADDR_MAX + 23 &&
 	    strstr(r, "a] cut;rcpt [b@x];") != NULL,
 	    "1 MB line: the path cut at SMTP_ADDR_MAX, the next command read");
+	/*
+	 * A folded subject of 1,800 bytes with a Message-ID after it:
+	 * kept whole, not cut.  One of 6,000 is cut, and cut it says,
+	 * though the Message-ID that follows was not.
+	 */
+	for (k = 0; k < 2; k++) {
+		size_t	 words = k == 0 ? 200 : 600;
+
+		n = (size_t)snprintf(bigline, sizeof(bigline),
+		    "C:Subject: ");
+		for (i = 0; i < (int)words; i++)
+			n += (size_t)snprintf(bigline + n, sizeof(bigline) - n,
+			    "%s%08d", i ? (i % 7 ? " " : "\r\n ") : "", i);
+		snprintf(bigline + n, sizeof(bigline) - n,
+		    "\r\nMessage-ID: <m@x>\r\n\r\nbody\r\n.\r\n");
+		script[0] = "S:220 mx\r\n";
+		script[1] = "C:HELO pc\r\nMAIL FROM:<w@x>\r\nRCPT TO:<a@x>\r\n"
+		    "DATA\r\n";
+		script[2] = "S:250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n";
+		script[3] = bigline;
+		script[4] = NULL;
+		r = run(script, 0);
+		s = strstr(r, "message [");
+		e = s != NULL ? strstr(s, "] <<m@x>>") : NULL;
+		if (k == 0)
+			ok(e != NULL && (size_t)(e - s - 9) == words * 9 - 1 &&
+			    strstr(e, " cut;") == NULL,
+			    "a 1,800-byte folded subject kept whole, no cut");
+		else
+			ok(e != NULL && (size_t)(e - s - 9) < words * 9 - 1 &&
+			    strstr(e, " cut;") != NULL,
+			    "a 5,400-byte subject cut, and marked cut with a "
+			    "Message-ID after it");
+	}
+
 	/* a HELO name longer than SMTP_NAME_MAX */
 	memcpy(bigline, "C:EHLO ", 7);
 	memset(bigline + 7, 'h', 300);

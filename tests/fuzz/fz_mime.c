@@ -21,7 +21,8 @@
  * of the first field of that name before the empty line; outputs stay
  * within the size given (malloc'd to exactly that size), are
  * NUL-terminated, are cut only when full (at most 3 bytes short, for a
- * UTF-8 boundary); the same input decodes the same twice; text with no
+ * UTF-8 boundary) and whole when not cut (what a buffer with room to
+ * spare gives); the same input decodes the same twice; text with no
  * encoded-word and no line break comes out as it went in, trimmed; a
  * Message-ID is a piece of its input.
  */
@@ -30,6 +31,9 @@ static const size_t	 sizes[] = { 1, 2, 3, 4, 5, 8, 17, 64, SMTP_ADDR_MAX,
 			    SMTP_SUBJECT_MAX, SMTP_SUBJECT_MAX, 0 };
 static const char	*names[] = { "subject", "message-id", "Subject",
 			    "MESSAGE-ID", "from", "s", "x-y" };
+
+/* more than any header block decodes to */
+#define WIDE		(4 * SMTP_HDR_MAX)
 
 typedef size_t	 decode_fn(const uint8_t *, size_t, char *, size_t, int *);
 
@@ -124,6 +128,13 @@ value(const uint8_t *v, size_t vlen, size_t outsz)
 		FZ_CHECK(na == e - s && memcmp(a, v + s, na) == 0,
 		    "plain text changed");
 	}
+	/* not cut means whole: what a buffer with room to spare gives */
+	free(b);
+	b = decode(mime_subject, v, vlen, WIDE, &nb, &cb);
+	if (!ca && !cb)
+		FZ_CHECK(na == nb && memcmp(a, b, na) == 0,
+		    "a subject shortened without cut (%zu of %zu bytes)",
+		    na, nb);
 	free(a);
 	free(b);
 
@@ -131,6 +142,11 @@ value(const uint8_t *v, size_t vlen, size_t outsz)
 	b = decode(mime_msgid, v, vlen, outsz, &nb, &cb);
 	FZ_CHECK(na == nb && ca == cb && memcmp(a, b, na) == 0,
 	    "mime_msgid() gave two answers");
+	free(b);
+	b = decode(mime_msgid, v, vlen, WIDE, &nb, &cb);
+	if (!ca && !cb)
+		FZ_CHECK(na == nb && memcmp(a, b, na) == 0,
+		    "a msgid shortened without cut (%zu of %zu bytes)", na, nb);
 	if (memchr(v, '\r', vlen) == NULL && memchr(v, '\n', vlen) == NULL &&
 	    na > 0)
 		FZ_CHECK(memmem(v, vlen, a, na) != NULL,
