@@ -445,6 +445,85 @@ check "detengo: IPv6 rules byte for byte as ip6tables-legacy -A" \
 inns iptables-legacy -F FORWARD
 inns ip6tables-legacy -F FORWARD
 
+# rules4|rules6 FILE: FORWARD as iptables-legacy -S prints it, or fail:
+# a check that a rule is absent holds only when the table was read
+rules4() { inns iptables-legacy -S FORWARD >"$1" && grep -q '^-P FORWARD' "$1"; }
+rules6() { inns ip6tables-legacy -S FORWARD >"$1" && grep -q '^-P FORWARD' "$1"; }
+# nrules FILE HOST: how many of FILE's rules name HOST
+nrules() { grep -c -- "-s $2/" "$1"; }
+
+# a table that holds detengo's rules, no state file (the state removed,
+# or another state path after a reinstall): detengo(8) takes the hosts
+# as blocked at start, so their events are skipped as already blocked
+# rather than blocked a second time
+for p in 4 6; do
+	case $p in 4) h=198.51.100.45 v="" ;; 6) h=2001:db8:1::45 v=6 ;; esac
+	inns ip${v}tables-legacy -A FORWARD -s "$h" -p tcp --dport 25 \
+	    -j LOG --log-prefix "detengo: "
+	inns ip${v}tables-legacy -A FORWARD -s "$h" -p tcp --dport 25 -j DROP
+done
+{ ev mail 198.51.100.45; ev mail 2001:db8:1::45; ev mail 198.51.100.46; } \
+    >"$T/n.log"
+rm -f "$T/nstate"
+inns $D --once --from-start -s "$T/nstate" "$T/n.log" >"$T/nout" \
+    2>"$T/nerr"
+check "detengo: rules in the table, no state: exit 0" [ $? -eq 0 ]
+for h in 198.51.100.45 2001:db8:1::45; do
+	checkx "detengo: rules in the table, no state: $h skipped, reason=already" \
+	    'grep -q " skip .*host=$h reason=already\$" "$T/nout" &&
+	    [ "$(grep -c "host=$h " "$T/nout")" -eq 1 ]'
+	check "detengo: rules in the table, no state: $h in the state now" \
+	    grep -q "^block $h " "$T/nstate"
+done
+check "detengo: rules in the table, no state: one block, the new host's" \
+    [ "$(grep ' block ' "$T/nout" | sed 's/.* host=\([^ ]*\).*/\1/')" = \
+    198.51.100.46 ]
+checkx "detengo: rules in the table, no state: 2 rules a host, none doubled" \
+    'rules4 "$T/n4" && rules6 "$T/n6" &&
+    [ "$(nrules "$T/n4" 198.51.100.45)" -eq 2 ] &&
+    [ "$(nrules "$T/n4" 198.51.100.46)" -eq 2 ] &&
+    [ "$(nrules "$T/n6" 2001:db8:1::45)" -eq 2 ] &&
+    [ "$(grep -c "^-A" "$T/n4")" -eq 4 ] && [ "$(grep -c "^-A" "$T/n6")" -eq 2 ]'
+# the same events in another log, with the state detengo wrote: nothing new
+cp "$T/n.log" "$T/n3.log"
+inns $D --once --from-start -s "$T/nstate" "$T/n3.log" >"$T/nout2" \
+    2>/dev/null
+checkx "detengo: ... and the next start skips all three, reason=already" \
+    '[ "$(grep -c " skip .*reason=already\$" "$T/nout2")" -eq 3 ] &&
+    ! grep -q " block " "$T/nout2"'
+
+# rules an administrator adds by hand, in detengo's form, while it runs:
+# its block of that host reads the table first and adds nothing twice
+rm -f "$T/nstate"
+: >"$T/n2.log"
+ip netns exec "$NS" $D -s "$T/nstate" -w "$T/n2out" "$T/n2.log" \
+    2>"$T/n2err" &
+p=$!
+pids="$pids $p"
+sleep 0.5
+for v in "" 6; do
+	case $v in "") h=198.51.100.47 ;; 6) h=2001:db8:1::47 ;; esac
+	inns ip${v}tables-legacy -w -A FORWARD -s "$h" -p tcp --dport 25 \
+	    -j LOG --log-prefix "detengo: "
+	inns ip${v}tables-legacy -w -A FORWARD -s "$h" -p tcp --dport 25 -j DROP
+	ev mail "$h" >>"$T/n2.log"
+done
+i=0
+while [ $i -lt 100 ] && [ "$(grep -c ' block ' "$T/n2out" 2>/dev/null)" -lt 2 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill $p
+wait $p
+check "detengo: rules added by hand while it runs: both hosts reported blocked" \
+    [ "$(grep -c ' block .*host=\(198.51.100.47\|2001:db8:1::47\) ' "$T/n2out")" -eq 2 ]
+checkx "detengo: rules added by hand while it runs: not doubled (2 a host)" \
+    'rules4 "$T/n4" && rules6 "$T/n6" &&
+    [ "$(nrules "$T/n4" 198.51.100.47)" -eq 2 ] &&
+    [ "$(nrules "$T/n6" 2001:db8:1::47)" -eq 2 ]'
+inns iptables-legacy -F FORWARD
+inns ip6tables-legacy -F FORWARD
+
 # an administrator's rule survives --flush; ours are gone
 inns iptables-legacy -A FORWARD -s 192.0.2.9/32 -p tcp --dport 25 -j ACCEPT
 rm -f "$T/estate"
