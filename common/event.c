@@ -66,6 +66,41 @@ schema_key(const struct schema *s, int i, int *required)
 }
 
 /*
+ * The schema walk, for the writer and the parser alike: key must come
+ * at or after position *k, with no required key skipped on the way.
+ * Moves *k past it and returns NULL, or returns what is wrong.
+ */
+static const char *
+schema_next(const struct schema *s, int *k, const char *key)
+{
+	const char	*sk;
+	int		 req;
+
+	while ((sk = schema_key(s, *k, &req)) != NULL &&
+	    strcmp(sk, key) != 0) {
+		if (req)
+			return "required key missing or key out of order";
+		(*k)++;
+	}
+	if (sk == NULL)
+		return "unknown key or key out of order";
+	(*k)++;
+	return NULL;
+}
+
+/* no required key left from position k on */
+static int
+schema_done(const struct schema *s, int k)
+{
+	int	 req;
+
+	for (; schema_key(s, k, &req) != NULL; k++)
+		if (req)
+			return 0;
+	return 1;
+}
+
+/*
  * Unicode characters that are valid but must not reach a terminal or a
  * reader raw: C1 controls and the bidirectional and line-separator
  * formatting characters (Trojan Source, CVE-2021-42574).
@@ -260,30 +295,39 @@ event_adds(struct ev_buf *b, const char *key, const char *s)
 	event_add(b, key, s, strlen(s));
 }
 
+/* the next field's own buffer for a number, or NULL when the line is full */
+static char *
+num_slot(struct ev_buf *b)
+{
+	if (b->nfields >= EVENT_FIELDS_MAX) {
+		b->overflow = 1;
+		return NULL;
+	}
+	return b->f[b->nfields].num;
+}
+
 void
 event_addu(struct ev_buf *b, const char *key, unsigned long long v)
 {
+	char	*num;
 	int	 n;
 
-	if (b->nfields >= EVENT_FIELDS_MAX) {
-		b->overflow = 1;
+	if ((num = num_slot(b)) == NULL)
 		return;
-	}
-	n = snprintf(b->f[b->nfields].num, sizeof(b->f[0].num), "%llu", v);
-	event_add(b, key, b->f[b->nfields].num, (size_t)n);
+	n = snprintf(num, sizeof(b->f[0].num), "%llu", v);
+	event_add(b, key, num, (size_t)n);
 }
 
 void
 event_addx(struct ev_buf *b, const char *key, uint32_t v)
 {
+	char	*num;
 	int	 n;
 
-	if (b->nfields >= EVENT_FIELDS_MAX) {
-		b->overflow = 1;
+	if ((num = num_slot(b)) == NULL)
 		return;
-	}
-	n = snprintf(b->f[b->nfields].num, sizeof(b->f[0].num), "%08x", v);
-	event_add(b, key, b->f[b->nfields].num, (size_t)n);
+	n = snprintf(num, sizeof(b->f[0].num), "%08x", v);
+	event_add(b, key, num, (size_t)n);
 }
 
 /* a producer cut one of the values before handing it over */
@@ -314,24 +358,12 @@ fmt_time(int64_t sec, uint32_t usec, char *out)
 static int
 order_ok(const struct ev_buf *b, const struct schema *s)
 {
-	int	 i, k = 0, req;
-	const char *key;
+	int	 i, k = 0;
 
-	for (i = 0; i < b->nfields; i++) {
-		while ((key = schema_key(s, k, &req)) != NULL &&
-		    strcmp(key, b->f[i].key) != 0) {
-			if (req)
-				return 0;
-			k++;
-		}
-		if (key == NULL)
+	for (i = 0; i < b->nfields; i++)
+		if (schema_next(s, &k, b->f[i].key) != NULL)
 			return 0;
-		k++;
-	}
-	for (; (key = schema_key(s, k, &req)) != NULL; k++)
-		if (req)
-			return 0;
-	return 1;
+	return schema_done(s, k);
 }
 
 /*
@@ -581,6 +613,99 @@ parse_quoted(const uint8_t *p, size_t len, char *out, size_t *olen,
 	return 0;
 }
 
+/* the timestamp and the event name: the index after the name, or 0 */
+static size_t
+parse_head(const char *line, size_t len, struct ev_rec *r, const char **why)
+{
+	const uint8_t	*p = (const uint8_t *)line;
+	size_t		 i, j;
+
+	if (len < TS_LEN + 2 || parse_time(line, &r->sec, &r->usec) == -1 ||
+	    p[TS_LEN] != ' ') {
+		*why = "bad timestamp";
+		return 0;
+	}
+	for (i = TS_LEN + 1, j = i; j < len && p[j] >= 'a' && p[j] <= 'z'; j++)
+		;
+	if (j == i || j - i >= EVENT_NAME_MAX || (j < len && p[j] != ' ')) {
+		*why = "bad event name";
+		return 0;
+	}
+	memcpy(r->name, line + i, j - i);
+	r->name[j - i] = '\0';
+	return j;
+}
+
+/* the key at i into the next field of r: the index after its '=', or 0 */
+static size_t
+parse_key(const uint8_t *p, size_t len, size_t i, struct ev_rec *r,
+    const char **why)
+{
+	char	*key;
+	size_t	 j, klen;
+	int	 ki;
+
+	for (j = i; j < len && ((p[j] >= 'a' && p[j] <= 'z') || p[j] == '_');
+	    j++)
+		;
+	klen = j - i;
+	if (klen == 0 || klen >= EVENT_KEY_MAX || j >= len || p[j] != '=') {
+		*why = "bad key";
+		return 0;
+	}
+	if (r->nfields >= EVENT_FIELDS_MAX) {
+		*why = "too many fields";
+		return 0;
+	}
+	key = r->f[r->nfields].key;
+	memcpy(key, p + i, klen);
+	key[klen] = '\0';
+	for (ki = 0; ki < r->nfields; ki++)
+		if (strcmp(r->f[ki].key, key) == 0) {
+			*why = "duplicate key";
+			return 0;
+		}
+	return j + 1;
+}
+
+/*
+ * The value at i, quoted or bare, decoded into r->store at *store for
+ * the next field of r: the index after it, or 0.
+ */
+static size_t
+parse_value(const uint8_t *p, size_t len, size_t i, struct ev_rec *r,
+    size_t *store, const char **why)
+{
+	char	*out = r->store + *store;
+	size_t	 j, n, olen;
+
+	if (i < len && p[i] == '"') {
+		if ((n = parse_quoted(p + i + 1, len - i - 1, out, &olen,
+		    why)) == 0)
+			return 0;
+		j = i + 1 + n;
+		if (j < len && p[j] != ' ') {
+			*why = "junk after a quoted value";
+			return 0;
+		}
+	} else {
+		for (j = i; j < len && bare_byte(p[j]); j++)
+			;
+		if (j == i || (j < len && p[j] != ' ')) {
+			*why = j == i ? "empty bare value" :
+			    "bad byte in a bare value";
+			return 0;
+		}
+		olen = j - i;
+		memcpy(out, p + i, olen);
+	}
+	r->f[r->nfields].val = out;
+	r->f[r->nfields].len = olen;
+	*store += olen;
+	r->store[(*store)++] = '\0';
+	return j;
+}
+
 /*
  * Parse one line, without its newline (a trailing '\n' is tolerated).
  * Returns 0 and a whole record, EV_UNKNOWN for a well-shaped line of
@@ -592,9 +717,10 @@ event_parse(const char *line, size_t len, struct ev_rec *r, const char **why)
 {
 	const uint8_t	*p = (const uint8_t *)line;
 	const struct schema *s;
-	const char	*key, *dummy;
-	size_t		 i, j, store = 0, klen, n, olen;
-	int		 k = 0, req, ki, seen_cut = 0;
+	const struct ev_field *f;
+	const char	*dummy;
+	size_t		 i, store = 0;
+	int		 k = 0, seen_cut = 0;
 
 	if (why == NULL)
 		why = &dummy;
@@ -606,123 +732,38 @@ event_parse(const char *line, size_t len, struct ev_rec *r, const char **why)
 		*why = "line over the limit";
 		return -1;
 	}
-	if (len < TS_LEN + 2 || parse_time(line, &r->sec, &r->usec) == -1) {
-		*why = "bad timestamp";
+	if ((i = parse_head(line, len, r, why)) == 0)
 		return -1;
-	}
-	if (p[TS_LEN] != ' ') {
-		*why = "bad timestamp";
-		return -1;
-	}
-	for (i = TS_LEN + 1, j = i; j < len && p[j] >= 'a' && p[j] <= 'z'; j++)
-		;
-	if (j == i || j - i >= EVENT_NAME_MAX || (j < len && p[j] != ' ')) {
-		*why = "bad event name";
-		return -1;
-	}
-	memcpy(r->name, line + i, j - i);
-	r->name[j - i] = '\0';
-	s = schema_find(line + i, j - i);
-	i = j;
+	s = schema_find(r->name, strlen(r->name));
+	/* ' ' key '=' value, until the end */
 	while (i < len) {
-		/* ' ' key '=' value */
 		if (p[i] != ' ' || seen_cut) {
 			*why = seen_cut ? "field after cut" : "bad separator";
 			return -1;
 		}
-		i++;
-		for (j = i; j < len && ((p[j] >= 'a' && p[j] <= 'z') ||
-		    p[j] == '_'); j++)
-			;
-		klen = j - i;
-		if (klen == 0 || klen >= EVENT_KEY_MAX || j >= len ||
-		    p[j] != '=') {
-			*why = "bad key";
+		if ((i = parse_key(p, len, i + 1, r, why)) == 0 ||
+		    (i = parse_value(p, len, i, r, &store, why)) == 0)
 			return -1;
-		}
-		if (r->nfields >= EVENT_FIELDS_MAX) {
-			*why = "too many fields";
-			return -1;
-		}
-		memcpy(r->f[r->nfields].key, line + i, klen);
-		r->f[r->nfields].key[klen] = '\0';
-		key = r->f[r->nfields].key;
-		for (ki = 0; ki < r->nfields; ki++)
-			if (strcmp(r->f[ki].key, key) == 0) {
-				*why = "duplicate key";
-				return -1;
-			}
-		i = j + 1;
-		/* the value */
-		if (i < len && p[i] == '"') {
-			n = parse_quoted(p + i + 1, len - i - 1,
-			    r->store + store, &olen, why);
-			if (n == 0)
-				return -1;
-			if (i + 1 + n < len && p[i + 1 + n] != ' ') {
-				*why = "junk after a quoted value";
-				return -1;
-			}
-			r->f[r->nfields].val = r->store + store;
-			r->f[r->nfields].len = olen;
-			store += olen;
-			i += 1 + n;
-		} else {
-			for (j = i; j < len && bare_byte(p[j]); j++)
-				;
-			if (j == i || (j < len && p[j] != ' ')) {
-				*why = j == i ? "empty bare value" :
-				    "bad byte in a bare value";
-				return -1;
-			}
-			memcpy(r->store + store, line + i, j - i);
-			r->f[r->nfields].val = r->store + store;
-			r->f[r->nfields].len = j - i;
-			store += j - i;
-			i = j;
-		}
-		r->store[store++] = '\0';
-		r->nfields++;
-		if (strcmp(key, "cut") == 0) {
-			if (r->f[r->nfields - 1].len != 1 ||
-			    r->f[r->nfields - 1].val[0] != '1') {
+		f = &r->f[r->nfields++];
+		if (strcmp(f->key, "cut") == 0) {
+			if (f->len != 1 || f->val[0] != '1') {
 				*why = "bad cut value";
 				return -1;
 			}
 			seen_cut = 1;
-			continue;
-		}
-		if (s == NULL)
-			continue;
-		/* the schema: known keys, in order, none required skipped */
-		{
-			const char *sk;
-
-			while ((sk = schema_key(s, k, &req)) != NULL &&
-			    strcmp(sk, key) != 0) {
-				if (req) {
-					*why = "required key missing or key out of order";
-					return -1;
-				}
-				k++;
-			}
-			if (sk == NULL) {
-				*why = "unknown key or key out of order";
-				return -1;
-			}
-			k++;
-		}
+		} else if (s != NULL && (*why = schema_next(s, &k, f->key)) !=
+		    NULL)
+			return -1;
 	}
 	if (s == NULL) {
 		*why = "unknown event";
 		r->nfields = 0;
 		return EV_UNKNOWN;
 	}
-	for (; (key = schema_key(s, k, &req)) != NULL; k++)
-		if (req) {
-			*why = "required key missing";
-			return -1;
-		}
+	if (!schema_done(s, k)) {
+		*why = "required key missing";
+		return -1;
+	}
 	return 0;
 }
 
