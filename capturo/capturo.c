@@ -20,15 +20,11 @@
 #include "decode.h"
 #include "event.h"
 #include "evout.h"
+#include "exits.h"
 #include "flow.h"
 #include "bounds.h"
 #include "log.h"
 #include "ports.h"
-
-/* exit status, capturo(8) EXIT STATUS */
-#define EX_OK		0	/* the capture ended: end of file, or a signal */
-#define EX_RUNTIME	1	/* the capture or the output failed */
-#define EX_USAGE	2	/* bad options or arguments */
 
 #define PORTS_MAX	64
 

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exits.h"
 #include "log.h"
 
 static int	 log_tostderr = 1;
@@ -111,7 +112,7 @@ fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog_errno(LOG_CRIT, fmt, ap);
 	va_end(ap);
-	exit(1);
+	exit(EX_RUNTIME);
 }
 
 void
@@ -122,5 +123,5 @@ fatalx(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOG_CRIT, fmt, ap);
 	va_end(ap);
-	exit(1);
+	exit(EX_RUNTIME);
 }

@@ -21,6 +21,7 @@
 #include "bounds.h"
 #include "event.h"
 #include "evout.h"
+#include "exits.h"
 #include "fw.h"
 #include "hset.h"
 #include "log.h"
@@ -28,13 +29,6 @@
 #include "ports.h"
 #include "state.h"
 #include "tail.h"
-
-/* exit status, detengo(8) EXIT STATUS */
-#define EX_OK		0
-#define EX_RUNTIME	1	/* the log cannot be read, a commit failed */
-#define EX_USAGE	2
-#define EX_RUNNING	3	/* another detengo holds the state file */
-#define EX_FIREWALL	4	/* the firewall cannot be used */
 
 #define STATE_DEFAULT	"/var/lib/detengo/state"
 /* seconds between checks that the rules are still in the table */
