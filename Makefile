@@ -38,6 +38,8 @@ SANFLAGS=	-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 COMMON_SRCS=	common/event.c \
 		common/evout.c \
 		common/addr.c \
+		common/ascii.c \
+		common/hash.c \
 		common/log.c \
 		common/ports.c
 
@@ -60,23 +62,26 @@ DETENGO_SRCS=	detengo/detengo.c \
 		detengo/hset.c
 
 # unit tests: name and the sources each one links
-T_event_SRCS=	tests/t_event.c common/event.c common/addr.c
+T_event_SRCS=	tests/t_event.c common/event.c common/addr.c common/ascii.c
 T_addr_SRCS=	tests/t_addr.c common/addr.c
-T_smtp_SRCS=	tests/t_smtp.c capturo/smtp.c capturo/mime.c
-T_mime_SRCS=	tests/t_mime.c capturo/mime.c
+T_smtp_SRCS=	tests/t_smtp.c capturo/smtp.c capturo/mime.c common/ascii.c
+T_mime_SRCS=	tests/t_mime.c capturo/mime.c common/ascii.c
 T_reasm_SRCS=	tests/t_reasm.c capturo/reasm.c
 T_decode_SRCS=	tests/t_decode.c capturo/decode.c
-T_policy_SRCS=	tests/t_policy.c detengo/policy.c detengo/hset.c common/addr.c
-T_state_SRCS=	tests/t_state.c detengo/state.c common/addr.c
+T_policy_SRCS=	tests/t_policy.c detengo/policy.c detengo/hset.c common/addr.c \
+		common/hash.c
+T_state_SRCS=	tests/t_state.c detengo/state.c common/addr.c common/ascii.c \
+		common/hash.c
 T_ports_SRCS=	tests/t_ports.c common/ports.c
 UNITS=		event addr smtp mime reasm decode policy state ports
 # the backends' driver runs only as root inside a namespace (tests/e2e_fw.sh)
 T_fw_SRCS=	tests/t_fw.c $(filter detengo/fw%.c detengo/hset.c,$(DETENGO_SRCS)) \
 		common/addr.c \
+		common/hash.c \
 		common/log.c
 T_fw_LIBS=	$(FW_LIBS)
 T_tail_SRCS=	tests/t_tail.c detengo/tail.c detengo/state.c common/addr.c \
-		common/log.c
+		common/ascii.c common/hash.c common/log.c
 T_tail_LIBS=	$(INOTIFY_LIBS)
 
 O=		obj
@@ -180,11 +185,12 @@ FUZZ_TARGETS=	smtp reasm event state mime decode
 FUZZ_FLAGS=	-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 		-fno-sanitize-recover=all
 FZ=		obj-fuzz
-FZ_smtp_SRCS=	capturo/smtp.c capturo/mime.c
+FZ_smtp_SRCS=	capturo/smtp.c capturo/mime.c common/ascii.c
 FZ_reasm_SRCS=	capturo/reasm.c
-FZ_event_SRCS=	common/event.c common/addr.c
-FZ_state_SRCS=	detengo/state.c common/addr.c
-FZ_mime_SRCS=	capturo/mime.c
+FZ_event_SRCS=	common/event.c common/addr.c common/ascii.c
+FZ_state_SRCS=	detengo/state.c common/addr.c common/ascii.c \
+		common/hash.c
+FZ_mime_SRCS=	capturo/mime.c common/ascii.c
 FZ_decode_SRCS=	capturo/decode.c
 
 $(FZ)/%.o: %.c common/bounds.h

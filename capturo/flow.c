@@ -1,12 +1,12 @@
 /* follow TCP connections to watched ports: reassembly, the SMTP parser, their events */
 #include <sys/socket.h>
-#include <sys/random.h>
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
 #include "flow.h"
+#include "hash.h"
 #include "bounds.h"
 #include "reasm.h"
 #include "smtp.h"
@@ -75,64 +75,19 @@ struct flowtab {
 };
 
 /*
- * SipHash-1-3 (Aumasson and Bernstein) with a random key: the table
- * is indexed by addresses and ports the traffic chooses, so chains
- * must not be predictable.
- */
-#define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND do {							\
-	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);	\
-	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;				\
-	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;				\
-	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);	\
-} while (0)
-
-static uint64_t
-siphash(const uint64_t k[2], const uint8_t *p, size_t len)
-{
-	uint64_t	 v0 = 0x736f6d6570736575ULL ^ k[0];
-	uint64_t	 v1 = 0x646f72616e646f6dULL ^ k[1];
-	uint64_t	 v2 = 0x6c7967656e657261ULL ^ k[0];
-	uint64_t	 v3 = 0x7465646279746573ULL ^ k[1];
-	uint64_t	 m, b = (uint64_t)len << 56;
-	size_t		 i, left = len & 7;
-
-	for (i = 0; i + 8 <= len; i += 8) {
-		memcpy(&m, p + i, 8);
-		v3 ^= m;
-		SIPROUND;
-		v0 ^= m;
-	}
-	for (m = 0; left > 0; left--)
-		m |= (uint64_t)p[i + left - 1] << (8 * (left - 1));
-	b |= m;
-	v3 ^= b;
-	SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-
-/*
- * The session id: FNV-1a of the first packet's time and the
- * connection, so that a replay of the same capture gives the same ids.
+ * The session id: FNV-1a of the connection and the first packet's
+ * time, so that a replay of the same capture gives the same ids.
  */
 static uint32_t
 make_sid(const struct flowkey *k, int64_t sec, uint32_t usec)
 {
-	uint32_t	 h = 2166136261u;
-	const uint8_t	*p = (const uint8_t *)k;
-	size_t		 i;
 	uint64_t	 t = (uint64_t)sec * 1000000 + usec;
+	uint8_t		 tb[8];
+	size_t		 i;
 
-	for (i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 16777619u;
 	for (i = 0; i < 8; i++)
-		h = (h ^ (uint8_t)(t >> (8 * i))) * 16777619u;
-	return h;
+		tb[i] = (uint8_t)(t >> (8 * i));
+	return fnv1a(fnv1a(FNV1A_INIT, k, sizeof(*k)), tb, sizeof(tb));
 }
 
 static int
@@ -159,8 +114,7 @@ flow_new(const struct flow_conf *conf, flow_out_fn *out, void *ctx)
 		free(ft);
 		return NULL;
 	}
-	if (getrandom(ft->hkey, sizeof(ft->hkey), 0) != sizeof(ft->hkey))
-		ft->hkey[0] = (uint64_t)(uintptr_t)ft ^ 0x9e3779b97f4a7c15ULL;
+	hash_key(ft->hkey);
 	ft->rmem.max = conf->reasm_mem;
 	ft->smem.max = conf->smtp_mem;
 	ft->out = out;
@@ -320,7 +274,7 @@ gap_s(void *ctx, size_t len)
 static size_t
 bucket_of(const struct flowtab *ft, const struct flowkey *k)
 {
-	return siphash(ft->hkey, (const uint8_t *)k, sizeof(*k)) &
+	return hash_sip(ft->hkey, k, sizeof(*k)) &
 	    (ft->nbucket - 1);
 }
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "bounds.h"
 #include "mime.h"
 
@@ -49,22 +50,6 @@ static struct {
 } conv[MIME_ICONV_CACHE];
 static unsigned long	conv_tick;
 
-static int
-lc(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
-}
-
-/* case-insensitive ASCII compare, independent of the locale */
-static int
-ci_eq(const char *a, const char *b)
-{
-	for (; *a != '\0' && *b != '\0'; a++, b++)
-		if (lc((unsigned char)*a) != lc((unsigned char)*b))
-			return 0;
-	return *a == *b;
-}
-
 /* the converter for charset cs, or (iconv_t)-1 if iconv does not know it */
 static iconv_t
 conv_get(const char *cs)
@@ -72,7 +57,7 @@ conv_get(const char *cs)
 	size_t	i, victim = 0;
 
 	for (i = 0; i < MIME_ICONV_CACHE; i++) {
-		if (conv[i].name[0] != '\0' && ci_eq(conv[i].name, cs)) {
+		if (conv[i].name[0] != '\0' && ascii_caseeq(conv[i].name, cs)) {
 			conv[i].used = ++conv_tick;
 			return conv[i].cd;
 		}
@@ -156,18 +141,6 @@ b64val(uint8_t c)
 	return -1;
 }
 
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /*
  * "B" encoding (RFC 2047 4.1, RFC 2045 6.8), strict: only the
  * alphabet, "=" padding only at the very end, nothing skipped.  The
@@ -231,8 +204,8 @@ dec_q(const uint8_t *s, size_t n, uint8_t *d)
 		if (s[i] == '_')
 			d[k++] = ' ';
 		else if (s[i] == '=') {
-			if (n - i < 3 || (hi = hexval(s[i + 1])) == -1 ||
-			    (lo = hexval(s[i + 2])) == -1)
+			if (n - i < 3 || (hi = ascii_hexval(s[i + 1])) == -1 ||
+			    (lo = ascii_hexval(s[i + 2])) == -1)
 				return -1;
 			d[k++] = (uint8_t)(hi << 4 | lo);
 			i += 2;
@@ -294,7 +267,7 @@ parse_word(const uint8_t *s, size_t n, struct eword *w, uint8_t *d)
 	w->cs[cslen] = '\0';
 	if (n - i < 3 || s[i + 2] != '?')
 		return -1;
-	enc = lc(s[i + 1]);
+	enc = ascii_lower(s[i + 1]);
 	if (enc != 'b' && enc != 'q')
 		return -1;
 	/* encoded-text: printable ASCII but "?" and SPACE, up to "?=" */
@@ -442,7 +415,7 @@ mime_subject(const uint8_t *val, size_t vlen, char *out, size_t outsz,
 		/* dec has room for n - i bytes past g.len: g.len <= i */
 		if (s[i] == '=' &&
 		    parse_word(s + i, n - i, &w, dec + g.len) == 0) {
-			if (g.on && !ci_eq(g.cs, w.cs)) {
+			if (g.on && !ascii_caseeq(g.cs, w.cs)) {
 				group_flush(&g, &o);
 				memmove(dec, dec + g.len, w.declen);
 				g.len = 0;
@@ -587,10 +560,7 @@ mime_header(const uint8_t *hdr, size_t len, const char *name,
 		/* a continuation line (RFC 5322 2.2.3) starts with WSP */
 		if (IS_WSP(hdr[p]) || eol - p <= nlen)
 			continue;
-		for (q = 0; q < nlen; q++)
-			if (lc(hdr[p + q]) != lc((uint8_t)name[q]))
-				break;
-		if (q < nlen)
+		if (!ascii_caseeqn(hdr + p, name, nlen))
 			continue;
 		/* RFC 5322 4.5.8 obs-optional: WSP before the colon */
 		for (q = p + nlen; q < eol && IS_WSP(hdr[q]); q++)

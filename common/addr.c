@@ -102,6 +102,25 @@ addr_fmt_hostport(const struct addr *a, uint16_t port, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+/*
+ * A copy with only the bytes of its family kept and the rest zero, so
+ * that two copies of one address compare and hash as whole structs;
+ * -1 for a family that is neither AF_INET nor AF_INET6.
+ */
+int
+addr_norm(const struct addr *in, struct addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (in->family == AF_INET)
+		memcpy(out->a, in->a, 4);
+	else if (in->family == AF_INET6)
+		memcpy(out->a, in->a, 16);
+	else
+		return -1;
+	out->family = in->family;
+	return 0;
+}
+
 int
 addr_eq(const struct addr *x, const struct addr *y)
 {

@@ -19,6 +19,7 @@ int	 addr_parse(const char *, struct addr *);
 int	 addr_parse_hostport(const char *, size_t, struct addr *, uint16_t *);
 int	 addr_fmt(const struct addr *, char *, size_t);
 int	 addr_fmt_hostport(const struct addr *, uint16_t, char *, size_t);
+int	 addr_norm(const struct addr *, struct addr *);
 int	 addr_eq(const struct addr *, const struct addr *);
 int	 cidr_parse(const char *, struct cidr *);
 int	 cidr_match(const struct cidr *, const struct addr *);

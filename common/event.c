@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ascii.h"
 #include "event.h"
 
 /*
@@ -484,18 +485,6 @@ parse_time(const char *p, int64_t *sec, uint32_t *usec)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static size_t
 utf8_put(uint32_t cp, char *out)
 {
@@ -564,8 +553,8 @@ parse_quoted(const uint8_t *p, size_t len, char *out, size_t *olen,
 				continue;
 			case 'x':
 				if (i + 3 >= len ||
-				    (a = hexval((char)p[i + 2])) < 0 ||
-				    (b = hexval((char)p[i + 3])) < 0) {
+				    (a = ascii_hexval(p[i + 2])) < 0 ||
+				    (b = ascii_hexval(p[i + 3])) < 0) {
 					*why = "bad \\x escape";
 					return 0;
 				}
@@ -578,7 +567,7 @@ parse_quoted(const uint8_t *p, size_t len, char *out, size_t *olen,
 					return 0;
 				}
 				for (cp = 0, k = i + 3; k < len && k < i + 9 &&
-				    (a = hexval((char)p[k])) >= 0; k++)
+				    (a = ascii_hexval(p[k])) >= 0; k++)
 					cp = cp << 4 | (uint32_t)a;
 				if (k == i + 3 || k >= len || p[k] != '}' ||
 				    cp > 0x10ffff ||

@@ -967,7 +967,7 @@ fam_of(struct ips *st, const struct addr *in, struct addr *k)
 {
 	int	 fi;
 
-	if (hset_norm(in, k) == -1)
+	if (addr_norm(in, k) == -1)
 		return -1;
 	fi = k->family == AF_INET ? FAM4 : FAM6;
 	return st->has[fi] ? fi : -1;

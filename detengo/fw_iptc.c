@@ -1247,7 +1247,7 @@ split_hosts(struct ifw *st, const struct addr *hosts, size_t n,
 		}
 	}
 	for (i = 0; i < n; i++) {
-		if (hset_norm(&hosts[i], &k) == -1) {
+		if (addr_norm(&hosts[i], &k) == -1) {
 			bad++;
 			continue;
 		}

@@ -1117,7 +1117,7 @@ nfw_add(void *p, const struct addr *hosts, const int64_t *until, size_t n)
 		added = 0;
 		hset_clear(&seen);
 		for (i = 0; i < n; i++) {
-			if (hset_norm(&hosts[i], &k) == -1) {
+			if (addr_norm(&hosts[i], &k) == -1) {
 				bad += try == 0;
 				continue;
 			}
@@ -1224,7 +1224,7 @@ nfw_del(void *p, const struct addr *hosts, size_t n)
 			if (d->v[0] != 0)
 				continue;	/* given twice */
 			d->v[0] = 1;
-			hset_norm(&hosts[i], &v[m]);
+			addr_norm(&hosts[i], &v[m]);
 			tags[m] = (long)m;
 			m++;
 		}

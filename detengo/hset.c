@@ -1,58 +1,22 @@
-/* a set of hosts keyed by address, seeded against chosen collisions; insertion order kept */
+/* a set of hosts keyed by address, keyed against chosen collisions; insertion order kept */
 #include <sys/types.h>
-#include <sys/random.h>
-#include <sys/socket.h>
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "addr.h"
+#include "hash.h"
 #include "hset.h"
 
 /* the set never indexes more slots than this (4 bytes each: 256 MB) */
 #define HSET_IDX_MAX	((size_t)1 << 26)
 
-/* a copy with only the bytes of its family kept, so keys compare with memcmp */
-int
-hset_norm(const struct addr *in, struct addr *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (in->family == AF_INET)
-		memcpy(out->a, in->a, 4);
-	else if (in->family == AF_INET6)
-		memcpy(out->a, in->a, 16);
-	else
-		return -1;
-	out->family = in->family;
-	return 0;
-}
-
-/* splitmix64's finalizer with a random seed: the addresses come from the wire */
-static uint64_t
-set_mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
-
+/* the slot of a normalised address (addr_norm()) */
 static size_t
 set_hash(const struct hset *s, const struct addr *k)
 {
-	uint64_t	 w0, w1, h;
-
-	memcpy(&w0, k->a, 8);
-	memcpy(&w1, k->a + 8, 8);
-	h = set_mix(s->seed ^ (uint64_t)k->family);
-	h = set_mix(h ^ w0);
-	h = set_mix(h ^ w1);
-	return (size_t)h & (s->nidx - 1);
+	return (size_t)hash_sip(s->key, k, sizeof(*k)) & (s->nidx - 1);
 }
 
 int
@@ -64,9 +28,7 @@ hset_init(struct hset *s, size_t hint)
 		s->nidx <<= 1;
 	if ((s->idx = calloc(s->nidx, sizeof(*s->idx))) == NULL)
 		return -1;
-	if (getrandom(&s->seed, sizeof(s->seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(s->seed))
-		s->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	hash_key(s->key);
 	return 0;
 }
 
@@ -97,7 +59,7 @@ hset_get(const struct hset *s, const struct addr *a)
 {
 	struct addr	 k;
 
-	if (s->idx == NULL || hset_norm(a, &k) == -1)
+	if (s->idx == NULL || addr_norm(a, &k) == -1)
 		return NULL;
 	return set_find(s, &k);
 }
@@ -135,7 +97,7 @@ hset_put(struct hset *s, const struct addr *a)
 	struct hset_item	*h, *v;
 	size_t		 i, cap, nidx;
 
-	if (s->idx == NULL || hset_norm(a, &k) == -1) {
+	if (s->idx == NULL || addr_norm(a, &k) == -1) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -170,7 +132,7 @@ hset_put(struct hset *s, const struct addr *a)
 	return h;
 }
 
-/* empty, keeping the memory and the seed */
+/* empty, keeping the memory and the key */
 void
 hset_clear(struct hset *s)
 {

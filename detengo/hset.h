@@ -19,7 +19,7 @@ struct hset {
 	size_t		 live;
 	uint32_t	*idx;		/* open addressing: index into v plus 1 */
 	size_t		 nidx;		/* a power of two, at least 2 * n */
-	uint64_t	 seed;
+	uint64_t	 key[2];		/* hash_sip()'s */
 };
 
 int		 hset_init(struct hset *, size_t);
@@ -29,7 +29,5 @@ struct hset_item *hset_get(const struct hset *, const struct addr *);
 /* the item of this host, made with v zeroed if new; NULL and errno */
 struct hset_item *hset_put(struct hset *, const struct addr *);
 int		 hset_del(struct hset *, const struct addr *);
-/* a copy with only the bytes of its family kept; -1 if no IP family */
-int		 hset_norm(const struct addr *, struct addr *);
 
 #endif /* HSET_H */

@@ -1,7 +1,6 @@
 /* detengo's state file: a strict text parser, an atomic writer and a lock */
 #include <sys/types.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -16,7 +15,9 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "ascii.h"
 #include "bounds.h"
+#include "hash.h"
 #include "state.h"
 
 /*
@@ -71,31 +72,18 @@ rerr(struct reader *r, const char *fmt, ...)
 uint32_t
 state_sum(const void *p, size_t len)
 {
-	const uint8_t	*b = p;
-	uint32_t	 h = 2166136261u;
-
-	while (len-- > 0) {
-		h ^= *b++;
-		h *= 16777619u;
-	}
-	return h;
+	return fnv1a(FNV1A_INIT, p, len);
 }
 
-/* the same, seeded, over the bytes of an address that count */
-static uint32_t
-addr_hash(uint32_t seed, const struct addr *a)
+/* the index's hash of a host, over the bytes of its family only */
+static uint64_t
+host_hash(const struct state *st, const struct addr *a)
 {
-	uint32_t	 h = 2166136261u ^ seed;
-	size_t		 i, n = a->family == AF_INET ? 4 : 16;
+	struct addr	 k;
 
-	h = (h ^ (uint8_t)a->family) * 16777619u;
-	for (i = 0; i < n; i++)
-		h = (h ^ a->a[i]) * 16777619u;
-	/* spread the low bits, which pick the slot */
-	h ^= h >> 15;
-	h *= 0x2c1b3c6du;
-	h ^= h >> 12;
-	return h;
+	/* another family is hashed as zeros: it matches no block */
+	(void)addr_norm(a, &k);
+	return hash_sip(st->key, &k, sizeof(k));
 }
 
 /*
@@ -108,7 +96,7 @@ idx_slot(const struct state *st, const struct addr *a, int *found)
 	size_t		 mask = st->idxcap - 1, s;
 	uint32_t	 v;
 
-	s = addr_hash(st->seed, a) & mask;
+	s = host_hash(st, a) & mask;
 	while ((v = st->idx[s]) != 0) {
 		if (addr_eq(&st->blocks[v - 1].host, a)) {
 			*found = 1;
@@ -133,10 +121,8 @@ idx_grow(struct state *st, size_t want)
 		;
 	if ((n = calloc(cap, sizeof(*n))) == NULL)
 		return -1;
-	if (st->idx == NULL &&
-	    getrandom(&st->seed, sizeof(st->seed), GRND_NONBLOCK) !=
-	    sizeof(st->seed))
-		st->seed = (uint32_t)time(NULL) ^ (uint32_t)getpid();
+	if (st->idx == NULL)
+		hash_key(st->key);
 	free(st->idx);
 	st->idx = n;
 	st->idxcap = cap;
@@ -157,7 +143,7 @@ idx_remove(struct state *st, size_t s)
 		j = (j + 1) & mask;
 		if (st->idx[j] == 0)
 			break;
-		k = addr_hash(st->seed, &st->blocks[st->idx[j] - 1].host) &
+		k = host_hash(st, &st->blocks[st->idx[j] - 1].host) &
 		    mask;
 		/* the entry at j may move to s unless its home is in (s, j] */
 		if (s <= j ? (s < k && k <= j) : (s < k || k <= j))
@@ -190,13 +176,10 @@ state_add(struct state *st, const struct addr *a, int64_t since,
 	size_t			 s, ncap;
 	int			 found;
 
-	if (a->family != AF_INET && a->family != AF_INET6) {
+	if (addr_norm(a, &h) == -1) {
 		errno = EINVAL;
 		return -1;
 	}
-	memset(&h, 0, sizeof(h));
-	h.family = a->family;
-	memcpy(h.a, a->a, a->family == AF_INET ? 4 : 16);
 	if ((b = state_find(st, &h)) != NULL) {
 		b->since = since;
 		b->until = until;
@@ -285,17 +268,15 @@ static int
 parse_hex32(const char *s, uint32_t *v)
 {
 	uint32_t	 n = 0;
-	int		 i;
+	int		 i, d;
 
 	if (strlen(s) != 8)
 		return -1;
 	for (i = 0; i < 8; i++) {
-		if (s[i] >= '0' && s[i] <= '9')
-			n = n << 4 | (uint32_t)(s[i] - '0');
-		else if (s[i] >= 'a' && s[i] <= 'f')
-			n = n << 4 | (uint32_t)(s[i] - 'a' + 10);
-		else
+		if ((d = ascii_hexval(s[i])) == -1 ||
+		    (s[i] >= 'A' && s[i] <= 'F'))
 			return -1;
+		n = n << 4 | (uint32_t)d;
 	}
 	*v = n;
 	return 0;

@@ -33,7 +33,7 @@ struct state {
 	/* private: an index of blocks by host, kept by state_add/state_del */
 	uint32_t	*idx;
 	size_t		 idxcap;
-	uint32_t	 seed;
+	uint64_t	 key[2];	/* hash_sip()'s */
 };
 
 int		 state_load(const char *, struct state *, char *, size_t);
