@@ -18,10 +18,13 @@ run() {
 	"$@" >"$log" 2>&1
 	rc=$?
 	nf=0
-	# "ok 12 - what", "ok - what" and "ok what" all print as "ok - NAME: what"
+	# "ok 12 - what", "ok - what" and "ok what" all print as "ok - NAME: what";
+	# an "ok" with TAP's SKIP directive ("ok 12 # skip why", "ok 12 -
+	# what # SKIP why") is a skip, not a pass
 	tab=$(printf '\t')
 	sed -n 's/^\(not ok\|ok\|skip\)[ 0-9]*\(- \)\{0,1\}\(.*\)$/\1\t\3/p' \
-	    "$log" >"$log.ok"
+	    "$log" | sed 's/^ok\t\(\(.* \)\{0,1\}# *[Ss][Kk][Ii][Pp]\([ \t:].*\)\{0,1\}\)$/skip\t\1/' \
+	    >"$log.ok"
 	while IFS="$tab" read -r verdict what; do
 		what=${what#"$name: "}
 		case $verdict in

@@ -275,7 +275,8 @@ test_refusals(void)
 		    "a file of another user is refused: %s", err);
 		check(chown(path, 0, 0) == 0, "take it back");
 	} else
-		printf("ok %d - # skip owner check needs root\n", ++tap_n);
+		printf("ok %d # skip a file of another user: the owner "
+		    "check needs root\n", ++tap_n);
 
 	check(state_load(dir, &st, err, sizeof(err)) == -1 &&
 	    strstr(err, "not a regular file") != NULL,
