@@ -93,6 +93,19 @@
 #define POLICY_HOSTS_MAX	(1 << 20)
 /* -t N/SECONDS: N at most this; each counted host keeps its last N times */
 #define POLICY_COUNT_MAX	64
+/*
+ * -t N/SECONDS: SECONDS at most 31 days.  The counts live in memory
+ * only (a restart forgets them), so a longer window would promise what
+ * a restart takes back; a host that must stay out that long wants -x.
+ */
+#define POLICY_WINDOW_MAX	(31 * 86400)
+/*
+ * -x: a block lasts at most 3650 days.  Ten years is already "never"
+ * for a worm's host; leaving -x out gives a block that never ends, and
+ * the bound keeps every end time far from int64_t overflow however a
+ * unit multiplies it.
+ */
+#define EXPIRE_MAX		(3650LL * 86400)
 /* hosts counted toward a threshold at once; past it the stalest is forgotten */
 #define POLICY_TRACK_MAX	65536
 /* entries in the allow list */
@@ -101,8 +114,18 @@
 #define CONF_LINE_MAX		512
 /* hosts gathered into one libiptc commit */
 #define FW_BATCH_MAX		16384
+/*
+ * Hosts the set of a pending batch is first sized for: a burst of new
+ * worms is tens of hosts, and the set doubles when a batch grows past.
+ */
+#define FW_BATCH_HINT		256
 /* seconds to wait for the xtables lock */
 #define XT_LOCK_WAIT		10
+/*
+ * -W: at most an hour.  A holder that keeps the lock longer is stuck,
+ * and while detengo waits it blocks nobody.
+ */
+#define XT_LOCK_WAIT_MAX	3600
 /* ports one host is blocked on: each costs two rules per host (LOG and DROP) */
 #define FW_PORTS_MAX		16
 /* hosts the dry-run backend remembers, as many as the policy can block */

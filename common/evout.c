@@ -276,11 +276,6 @@ evout_flush(struct evout *o)
 }
 
 /*
- * A line that cannot be written now (disk full, log removed or
- * replaced) waits in a bounded backlog and is tried again with the
- * next one.  Returns -1 only when a pipe's reader has gone.
- */
-/*
  * The log removed under us: a write would go to a file nobody can
  * read, so every line first asks (one fstat(2)).  The log replaced
  * under its name without a SIGHUP (renamed away, a new file or a link
@@ -308,6 +303,11 @@ check_path(struct evout *o)
 		evout_reopen(o);
 }
 
+/*
+ * A line that cannot be written now (disk full, log removed or
+ * replaced) waits in a bounded backlog and is tried again with the
+ * next one.  Returns -1 only when a pipe's reader has gone.
+ */
 int
 evout_line(struct evout *o, const char *line, size_t len)
 {

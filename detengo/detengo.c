@@ -638,7 +638,7 @@ parse_duration(const char *s)
 	default:
 		return -1;
 	}
-	if (v == 0 || v > 3650ULL * 86400 / (unsigned long long)mul)
+	if (v == 0 || v > (unsigned long long)(EXPIRE_MAX / mul))
 		return -1;
 	return (int64_t)v * mul;
 }
@@ -1001,8 +1001,9 @@ main(int argc, char *argv[])
 			if (policy_parse_threshold(optarg, &pc.count,
 			    &pc.window) == -1) {
 				fprintf(stderr, "detengo: -t takes COUNT/SECONDS"
-				    " with COUNT from 1 to %d: %s\n",
-				    POLICY_COUNT_MAX, optarg);
+				    " with COUNT from 1 to %d, SECONDS from 1 "
+				    "to %d: %s\n", POLICY_COUNT_MAX,
+				    POLICY_WINDOW_MAX, optarg);
 				return EX_USAGE;
 			}
 			break;
@@ -1016,9 +1017,9 @@ main(int argc, char *argv[])
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (*optarg == '\0' || *end != '\0' || errno || v < 1 ||
-			    v > 3600) {
+			    v > XT_LOCK_WAIT_MAX) {
 				fprintf(stderr, "detengo: -W takes seconds from "
-				    "1 to 3600: %s\n", optarg);
+				    "1 to %d: %s\n", XT_LOCK_WAIT_MAX, optarg);
 				return EX_USAGE;
 			}
 			g.fwc.lockwait = (int)v;
@@ -1110,7 +1111,7 @@ main(int argc, char *argv[])
 		return EX_USAGE;
 	}
 	if ((g.pend = calloc(FW_BATCH_MAX, sizeof(*g.pend))) == NULL ||
-	    hset_init(&g.pendset, 256) == -1)
+	    hset_init(&g.pendset, FW_BATCH_HINT) == -1)
 		fatal("calloc");
 	if (g.statepath != NULL) {
 		lock_state();

@@ -64,7 +64,7 @@ policy_parse_triggers(const char *list, unsigned *mask)
 	return *mask == 0 ? -1 : 0;
 }
 
-/* "N/SECONDS", 1 <= N <= POLICY_COUNT_MAX, 1 <= SECONDS <= 31 days */
+/* "N/SECONDS", 1 <= N <= POLICY_COUNT_MAX, 1 <= SECONDS <= POLICY_WINDOW_MAX */
 int
 policy_parse_threshold(const char *s, unsigned *count, unsigned *window)
 {
@@ -78,7 +78,7 @@ policy_parse_threshold(const char *s, unsigned *count, unsigned *window)
 		return -1;
 	w = strtoul(end + 1, &end, 10);
 	if (*end != '\0' || n < 1 || n > POLICY_COUNT_MAX || w < 1 ||
-	    w > 31 * 86400)
+	    w > POLICY_WINDOW_MAX)
 		return -1;
 	*count = (unsigned)n;
 	*window = (unsigned)w;
