@@ -69,14 +69,14 @@ lines_ge() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
 # 1. capturo killed with SIGKILL while writing, detengo following
 # ---------------------------------------------------------------------
 gen "$T/k.pcap" 0 2000
-$C -r "$T/k.pcap" >"$T/k.ref" 2>/dev/null
+$C -r "$T/k.pcap" >"$T/k.ref" 2>>"$T/quiet.err"
 : >"$T/k.log"
 $D -n --from-start -w "$T/k.out" "$T/k.log" 2>"$T/k.derr" &
 dp=$!
 pids="$pids $dp"
 rounds=30 inj=0 i=0
 while [ $i -lt $rounds ]; do
-	$C -r "$T/k.pcap" -w "$T/k.log" 2>/dev/null &
+	$C -r "$T/k.pcap" -w "$T/k.log" 2>>"$T/quiet.err" &
 	p=$!
 	sleep "0.$(printf %03d $((5 + $(rnd 200))))"
 	kill -9 $p 2>/dev/null
@@ -95,7 +95,7 @@ while [ $i -lt $rounds ]; do
 	i=$((i + 1))
 done
 # the last run ends the capture
-$C -r "$T/k.pcap" -w "$T/k.log" 2>/dev/null
+$C -r "$T/k.pcap" -w "$T/k.log" 2>>"$T/quiet.err"
 total=$(wc -l <"$T/k.log")
 caught() {
 	kill -USR1 $dp
@@ -159,7 +159,7 @@ checkx "SIGKILL: each of the capture's hosts blocked exactly once ($nb, the mach
 NB=$T/nobody
 mkdir "$NB"
 gen "$NB/one.pcap" 7 1
-$C -r "$NB/one.pcap" >"$NB/ev.log" 2>/dev/null
+$C -r "$NB/one.pcap" >"$NB/ev.log" 2>>"$T/quiet.err"
 if [ "$(id -u)" -eq 0 ]; then
 	chown nobody:nogroup "$NB"
 	asnobody() { setpriv --reuid nobody --regid nogroup --clear-groups "$@"; }
@@ -216,7 +216,7 @@ norm() { cut -d' ' -f2- | sed 's/ sid=[0-9a-f]*//'; }
 # ref FIRST N: what capturo reports of those sessions, normalized
 ref() {
 	gen "$T/r$1.pcap" "$1" "$2"
-	$C -r "$T/r$1.pcap" 2>/dev/null | norm
+	$C -r "$T/r$1.pcap" 2>>"$T/quiet.err" | norm
 }
 # cnt FILE TEXT
 cnt() { grep -c -- "$2" "$1" 2>/dev/null || :; }
@@ -416,6 +416,12 @@ hold() {	# hold SECONDS: flock XTABLES_LOCKFILE, holder's PID in $holder
 	sleep 0.2
 }
 blocked() { ipt -S FORWARD | grep -q -- "-s $1/32 .*-j DROP"; }
+# unblocked HOST: FORWARD was read (iptables-legacy -S exit 0, the chain's
+# policy line) and no rule names HOST; a failing command is no evidence
+unblocked() {
+	ipt -S FORWARD >"$T/fw.now" && grep -q '^-P FORWARD ' "$T/fw.now" &&
+	    ! grep -q -- "-s $1/32 " "$T/fw.now"
+}
 
 ev 198.51.100.60 >"$T/lk.log"
 hold 4
@@ -440,7 +446,7 @@ for w in "" 3; do
 	ev $h >>"$T/lk$w.log"
 	sleep 5
 	checkx "xtables lock held 10 s (-W ${w:-10}): no rule while it is held" \
-	    '! blocked $h'
+	    'unblocked $h'
 	wait $holder
 	rel=$(date +%s%N)
 	waitfor 50 blocked $h
@@ -479,7 +485,7 @@ rc=$?
 check "no CAP_NET_ADMIN: exit 4 (exit $rc)" [ $rc -eq 4 ]
 check "no CAP_NET_ADMIN: says what to fix ($(head -n 1 "$T/cap.err"))" \
     grep -q 'CAP_NET_ADMIN' "$T/cap.err"
-checkx "no CAP_NET_ADMIN: no rule" '! blocked 198.51.100.70'
+checkx "no CAP_NET_ADMIN: no rule" 'unblocked 198.51.100.70'
 
 # ---------------------------------------------------------------------
 # 8. no ip_tables: the kernel's answer (ENOPROTOOPT) put in by a shim
@@ -534,7 +540,9 @@ EOF
 else
 	skip "no ip_tables: needs cc and $DPLAIN for an LD_PRELOAD shim (a module cannot be unloaded in a test)"
 fi
-# the sanitizer builds stop with a report on any memory error
-check "no sanitizer report in any run" \
+# the sanitizer builds stop with a report on any memory error: every
+# run of them sends its standard error to a file named *err* (those
+# the test does not read go to quiet.err)
+check "no sanitizer report in any run ($(find "$T" -name '*err*' -type f | wc -l) files)" \
     sh -c "! grep -rlq 'Sanitizer\|runtime error' '$T' --include='*err*'"
 exit $fail
