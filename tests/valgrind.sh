@@ -53,8 +53,15 @@ case $p in
 	    >/dev/null 2>&1
 	jrc=$? ;;
 esac
-# exit 1 is a capture that ends in a damaged record: reported, not a fault
-if [ $rc -le 1 ] && [ $jrc -le 1 ] && [ ! -s "$o.cvg" ] && [ ! -s "$o.jvg" ]
+# exit 1 is a capture that ends in a damaged record: reported, not a
+# fault, for the one capture known to end so (as tests/corpus.py);
+# any other capture exits 0
+case $n in
+sv__smtp-to-comma__10.7.29.101_49898-178.63.41.150_25.pcap) maybe=1 ;;
+*)	maybe=0 ;;
+esac
+if [ $rc -le $maybe ] && [ $jrc -le $maybe ] && [ ! -s "$o.cvg" ] &&
+    [ ! -s "$o.jvg" ]
 then
 	echo "ok - valgrind: capturo -r $n (exit $rc, $(wc -l <"$o.ev") events)"
 else
