@@ -1499,6 +1499,109 @@ def reader_selfcheck():
            b"\n".join(taken).decode("utf-8", "replace"))
 
 
+# --- second checks: each of these is also checked elsewhere, once -------
+
+PASSWORD = b"S3cr3t-Passw0rd"
+BIDI = [0x85, 0x9B, 0x61C, 0x200E, 0x200F] + list(range(0x2028, 0x202F)) + \
+    list(range(0x2066, 0x206A))
+
+
+def second_sessions():
+    """A body sent before the 354; AUTH LOGIN in a client-only capture,
+    both forms; every bidirectional and line-breaking code point the
+    writer escapes, in each value a client chooses."""
+    import base64
+    sessions, want = [], {}
+
+    # the client does not wait for the 354: its body, command-shaped
+    # lines and all, arrives before the server's answer
+    s = Session(49001)
+    w = prologue(s, b"real@example.org", b"rcpt@example.net")
+    body = (b"Subject: early\r\n\r\nMAIL FROM:<inbody@example.org>\r\n"
+            b"RCPT TO:<inbody@example.net>\r\nQUIT\r\n.\r\n")
+    s.client(b"DATA\r\n" + body)
+    s.server(GO_DATA)
+    s.server(QUEUED)
+    smtp_quit(s)
+    sessions.append(s)
+    want[49001] = w + [
+        ev("message", ("subject", "early"), ("size", message_size(body)),
+           ("rcpts", 1), ("reply", 250)),
+        ev("close", ("how", "fin"), ("msgs", 1))]
+
+    # only the client's packets captured (no server byte, not even its
+    # SYN-ACK): AUTH LOGIN's next line is the user, the one after it the
+    # password; with an initial response the next line is the password
+    user = base64.b64encode(b"alice") + b"\r\n"
+    pw = base64.b64encode(PASSWORD) + b"\r\n"
+    for port, lines, who in (
+            (49011, [b"AUTH LOGIN\r\n", user, pw], "alice"),
+            (49012, [b"AUTH LOGIN " + base64.b64encode(b"bob") + b"\r\n",
+                     pw], "bob")):
+        s = Session(port)
+        s._c(SYN, opts=MSS_OPT)
+        s._c(ACK)
+        for p in [b"EHLO pc.example.org\r\n"] + lines + \
+                [b"MAIL FROM:<after@example.org>\r\n"]:
+            s._c(PSH | ACK, p)
+        s._c(FIN | ACK)
+        sessions.append(s)
+        want[port] = [
+            ev("connect"), ev("helo", ("verb", "EHLO"),
+                              ("name", "pc.example.org")),
+            ev("auth", ("mech", "LOGIN"), ("user", who)),
+            ev("mail", ("from", "after@example.org")),
+            ev("close", ("how", "end"), ("msgs", 0))]
+
+    # the code points that turn or break a line, in every value
+    chars = "".join(chr(c) for c in BIDI).encode()
+    s = Session(49021)
+    smtp_open(s, b"EHLO pc" + chars + b".example.org\r\n")
+    s.client(b"MAIL FROM:<w" + chars + b"@example.org>\r\n").server(OK_MAIL)
+    s.client(b"RCPT TO:<r" + chars + b"@example.net>\r\n").server(OK_RCPT)
+    s.client(b"DATA\r\n").server(GO_DATA)
+    body = b"Subject: s" + chars + b"\r\n\r\nbody\r\n.\r\n"
+    s.client(body).server(QUEUED)
+    smtp_quit(s)
+    sessions.append(s)
+    want[49021] = [
+        ev("connect"),
+        ev("helo", ("verb", "EHLO"), ("name", b"pc" + chars + b".example.org")),
+        ev("mail", ("from", b"w" + chars + b"@example.org")),
+        ev("rcpt", ("to", b"r" + chars + b"@example.net")),
+        ev("message", ("subject", b"s" + chars), ("size", message_size(body)),
+           ("rcpts", 1), ("reply", 250)),
+        ev("close", ("how", "fin"), ("msgs", 1))]
+    return sessions, want
+
+
+def second_checks(tmp):
+    import base64
+    ss, want = second_sessions()
+    path = os.path.join(tmp, "hostile-second.pcap")
+    with open(path, "wb") as f:
+        f.write(pcap_bytes([fr for s in ss for fr in s.frames]))
+    out, err, rc = run_capturo(path)
+    sane_run("hostile-second", out, err, rc)
+    check_sessions("hostile-second", out, want)
+    bad = [ln for ln in out.splitlines() if b"inbody" in ln]
+    report(not bad, "hostile-second: a body sent before the 354 is not read "
+           "as commands", b"\n".join(bad).decode("utf-8", "replace"))
+    seen = [f for f in (PASSWORD, base64.b64encode(PASSWORD))
+            if f in out or f.decode() in err]
+    report(not seen, "hostile-second: the AUTH LOGIN password of a "
+           "client-only capture is in no output, plain or base64",
+           "found: %r" % seen)
+    raw = [c for c in BIDI if chr(c).encode() in out]
+    esc = [c for c in BIDI if out.count(b"\\u{%04X}" % c) != 4]
+    report(not raw and not esc, "hostile-second: U+%s escaped as \\u{...} "
+           "in the helo, mail, rcpt and message lines" %
+           ", U+".join("%04X" % c for c in BIDI),
+           "raw: %s; not escaped 4 times: %s" %
+           (["%04X" % c for c in raw], ["%04X" % c for c in esc]))
+    run_detengo(out, "hostile-second")
+
+
 def main():
     args = sys.argv[1:]
     caps = small_captures()
@@ -1617,6 +1720,8 @@ def main():
                ("how", b"fin") in evs[-1][1],
                "hostile-evict: 20 SYNs from other ports with -F 16 do not "
                "push out a connection that speaks", show(evs))
+
+        second_checks(tmp)
 
         if "--quick" not in args:
             nflows = int(os.environ.get("HOSTILE_FLOWS", "1000000"))
