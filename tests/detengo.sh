@@ -669,15 +669,23 @@ check "detengo beside an iptables -w loop: all 150 of the admin's rules kept" \
 # --once, the xtables lock taken after detengo's start and held past -W:
 # the commit itself fails (not the start, which exits 4 before reading
 # a line).  Standard input lets the test send the host only once the
-# start's table reads are done.
+# start's table reads are done: a host whose rules are in the table is
+# taken up then, and the state file written with it says so.
 inns iptables-legacy -F FORWARD
+inns iptables-legacy -A FORWARD -s 198.51.100.69 -p tcp --dport 25 \
+    -j LOG --log-prefix "detengo: "
+inns iptables-legacy -A FORWARD -s 198.51.100.69 -p tcp --dport 25 -j DROP
 mkfifo "$T/lfifo"
-ip netns exec "$NS" $D -W 1 --once - <"$T/lfifo" >"$T/l0out" \
-    2>"$T/l0err" &
+ip netns exec "$NS" $D -W 1 -s "$T/l0state" --once - <"$T/lfifo" \
+    >"$T/l0out" 2>"$T/l0err" &
 p=$!
 pids="$pids $p"
 exec 9>"$T/lfifo"
-sleep 0.5
+i=0
+while [ $i -lt 200 ] && ! grep -q '^block 198.51.100.69 ' "$T/l0state" 2>/dev/null; do
+	sleep 0.05
+	i=$((i + 1))
+done
 flock "$XTABLES_LOCKFILE" sleep 4 &
 lk=$!
 pids="$pids $lk"
