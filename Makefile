@@ -48,7 +48,8 @@ CAPTURO_SRCS=	capturo/capturo.c \
 		capturo/flow.c \
 		capturo/reasm.c \
 		capturo/smtp.c \
-		capturo/mime.c
+		capturo/mime.c \
+		capturo/ring.c
 
 DETENGO_SRCS=	detengo/detengo.c \
 		detengo/tail.c \
@@ -73,6 +74,7 @@ T_policy_SRCS=	tests/t_policy.c detengo/policy.c detengo/hset.c common/addr.c \
 T_state_SRCS=	tests/t_state.c detengo/state.c common/addr.c common/ascii.c \
 		common/hash.c
 T_ports_SRCS=	tests/t_ports.c common/ports.c
+T_ring_SRCS=	tests/t_ring.c capturo/ring.c
 # The one list of unit tests: every tests/t_NAME.c, so that a test file
 # added or renamed is built and run (its build fails until T_NAME_SRCS
 # names its sources).  tests/run.sh asks `make units` for it.  t_fw

@@ -25,6 +25,7 @@
 #include "bounds.h"
 #include "log.h"
 #include "ports.h"
+#include "ring.h"
 
 #define PORTS_MAX	64
 
@@ -193,6 +194,21 @@ list_ifaces(void)
 	pcap_freealldevs(all);
 }
 
+/* -v: how the kernel laid the ring out, and what it holds */
+static void
+ring_log(const char *ifname, pcap_t *p)
+{
+	struct ring_info	 ri;
+	char			 line[256];
+
+	if (ring_query(pcap_fileno(p), &ri) == -1) {
+		log_debug("%s: ring: not known (%s)", ifname, strerror(errno));
+		return;
+	}
+	ring_describe(&ri, line, sizeof(line));
+	log_debug("%s: %s", ifname, line);
+}
+
 static pcap_t *
 open_live(const char *ifname, int snaplen, int bufkib)
 {
@@ -204,8 +220,15 @@ open_live(const char *ifname, int snaplen, int bufkib)
 		fatalx("%s: %s", ifname, eb);
 	pcap_set_snaplen(p, snaplen);
 	pcap_set_promisc(p, 1);
-	/* an event must never wait for a buffer to fill */
-	pcap_set_immediate_mode(p, 1);
+	/*
+	 * Not immediate mode: libpcap 1.10 then gives a TPACKET_V2 ring
+	 * of fixed slots, each sized for a 64 KiB frame when the
+	 * interface has segmentation offloads on, a few hundred frames in
+	 * all.  Without it, a TPACKET_V3 ring packs frames by their real
+	 * length into blocks, each handed over when full or after
+	 * LIVE_BLOCK_TIMEOUT_MS: an event never waits longer than that.
+	 */
+	pcap_set_timeout(p, LIVE_BLOCK_TIMEOUT_MS);
 	pcap_set_buffer_size(p, bufkib * 1024);
 	r = pcap_activate(p);
 	if (r == PCAP_ERROR_NO_SUCH_DEVICE)
@@ -220,6 +243,7 @@ open_live(const char *ifname, int snaplen, int bufkib)
 		fatalx("%s: %s", ifname, pcap_geterr(p));
 	if (r > 0)
 		log_warnx("%s: %s", ifname, pcap_geterr(p));
+	ring_log(ifname, p);
 	return p;
 }
 

@@ -12,12 +12,21 @@
 #define EVENT_NAME_MAX		16
 
 /*
- * The kernel's capture ring for a live interface, KiB (-B).  Immediate
- * mode gives each frame a fixed slot, so the ring holds far fewer
- * frames than its size suggests: libpcap's 2 MB default dropped a
- * third of a top-speed replay here, 16 MB dropped nothing.
+ * The kernel's capture ring for a live interface, KiB (-B).  A
+ * TPACKET_V3 ring packs frames by length: 16 MiB is 64 blocks of
+ * 256 KiB (libpcap's block), 10,432 full-size Ethernet frames, about
+ * 50 ms of a 10 Gbit/s link full of them, and a resident set still
+ * under 32 MB.  The V2 ring of immediate mode held 250 frames in the
+ * same 16 MiB on an interface with segmentation offloads on.
  */
 #define LIVE_BUFFER_KIB		16384
+/*
+ * ms before the kernel hands over a ring block that is not full
+ * (pcap_set_timeout): the longest a lone packet waits for capturo.
+ * 1 ms: 0.66 ms median, 1.3 ms max from the wire to capturo
+ * (kernel 6.18); 10 ms gave 4.7 ms median.
+ */
+#define LIVE_BLOCK_TIMEOUT_MS	1
 /* flows tracked at once; past it the oldest idle flow is evicted */
 #define FLOWS_MAX_DEFAULT	65536
 #define FLOWS_MAX_LIMIT		(1 << 22)
