@@ -60,6 +60,8 @@ check)
 	need libcap2-bin have capsh
 	need valgrind have valgrind
 	need tcpreplay have tcpreplay
+	# tests/offload.sh reads and sets the veths' offloads with it
+	need ethtool have ethtool
 	need clang have clang
 	need libclang-rt-14-dev test -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 	;;
@@ -67,6 +69,7 @@ bench)
 	need tcpdump have tcpdump
 	need tshark have tshark
 	need tcpreplay have tcpreplay
+	need ethtool have ethtool
 	need postfix have smtp-source
 	need gawk have gawk
 	need fail2ban have fail2ban-client

@@ -10,7 +10,8 @@
 #   ns_exec NAME CMD...          run CMD in it
 #   ns_link NS1 IF1 ADDRS1 NS2 IF2 ADDRS2
 #                                veth pair; ADDRS is "a/len[,a/len...]" or "-";
-#                                offloads off so captures hold real segments
+#                                offloads off so captures hold real segments,
+#                                unless NS_OFFLOADS=kernel: as the kernel sets them
 #   ns_forward NAME              turn on IPv4 and IPv6 forwarding
 #   ns_route NAME DEST VIA       add a route (DEST may be "default")
 #   ns_bg NAME CMD...            start CMD in the background; its PID is in
@@ -84,6 +85,7 @@ ns_addrs()
 # no TSO/GSO/GRO coalescing, no checksum offload.
 ns_nooffload()
 {
+	[ "${NS_OFFLOADS:-off}" = kernel ] && return 0
 	if command -v ethtool >/dev/null 2>&1; then
 		ns_exec "$1" ethtool -K "$2" tx off rx off tso off gso off \
 		    gro off >/dev/null 2>&1 || true

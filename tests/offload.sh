@@ -1,0 +1,117 @@
+#!/bin/sh
+# capturo on an interface with segmentation offloads on, as on a real
+# gateway's NIC: the ring it asks for holds thousands of full-size frames
+# (a layout fact, read back from the kernel with -v), and a message of
+# several hundred KB, carried in frames far larger than the MTU, is read
+# whole and its size reported right.
+#
+#   cl 198.51.100.10 --veth-- sv 198.51.100.25:25 (tests/smtpd_log.py)
+#
+# TSO and GSO stay as the kernel sets them on a veth (on); GRO, off on a
+# veth, is turned on at both ends as a physical NIC has it.  capturo and
+# tcpdump listen on sv's end.  Needs root; namespaces cdoff-PID-*.
+cd "$(dirname "$0")/.." || exit 1
+TOP=$(pwd)
+C=${CAPTURO:-$TOP/obj-san/bin/capturo}
+PY=/usr/bin/python3
+CHECK_NAME=offload
+. "$TOP/tests/check.sh"
+
+if [ "$(id -u)" -ne 0 ]; then
+	skip "needs root (network namespaces)"
+	exit 0
+fi
+[ -x "$C" ] || { nok "$C missing (make tests)"; exit 1; }
+for t in ethtool swaks tcpdump; do
+	command -v $t >/dev/null 2>&1 ||
+	    { nok "$t missing (sh tests/deps.sh)"; exit 1; }
+done
+
+T=$(mktemp -d /tmp/cdoff-$$.XXXXXX) || exit 1
+NS_PREFIX=cdoff-$$
+NS_OFFLOADS=kernel
+. "$TOP/tests/netns.sh"
+cleanup() {
+	ns_cleanup
+	[ -n "${OFFLOAD_KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+ns_new cl
+ns_new sv
+ns_link cl eth0 198.51.100.10/24 sv eth0 198.51.100.25/24
+ns_exec cl ethtool -K eth0 gro on >/dev/null 2>&1
+ns_exec sv ethtool -K eth0 gro on >/dev/null 2>&1
+
+# offload NS FEATURE: "on" or "off" as ethtool -k shows it
+offload() {
+	ns_exec "$1" ethtool -k eth0 |
+	    sed -n "s/^$2: \([a-z]*\).*/\1/p"
+}
+for ns in cl sv; do
+	for f in tcp-segmentation-offload generic-segmentation-offload \
+	    generic-receive-offload; do
+		check "$ns: $f on" test "$(offload $ns $f)" = on
+	done
+done
+
+# ---------------------------------------------------------------------
+# the ring: TPACKET_V3, at least 8,000 full-size frames by default
+# ---------------------------------------------------------------------
+ns_bg sv "$C" -v -i eth0 -w "$T/events" 2>"$T/capturo.err"
+CAP=$NS_LASTPID
+ns_wait_file "$T/capturo.err" "listening on"
+ring=$(sed -n 's/^capturo: eth0: \(ring: .*\)/\1/p' "$T/capturo.err")
+note "$ring"
+frames=$(echo "$ring" | sed -n 's/.* holds \([0-9]*\) frames of 1514 bytes.*/\1/p')
+check "the ring is TPACKET_V3 (frames packed by length)" \
+    test "${ring#ring: TPACKET_V3,}" != "$ring"
+check "the ring holds at least 8000 frames of 1514 bytes (${frames:-?})" \
+    test "${frames:-0}" -ge 8000
+whole=$(echo "$ring" | sed -n 's/.* frames up to \([0-9]*\) bytes whole.*/\1/p')
+check "the ring keeps a 64 KiB frame whole (${whole:-?})" \
+    test "${whole:-0}" -ge 65536
+
+# ---------------------------------------------------------------------
+# a message of several hundred KB in frames larger than the MTU
+# ---------------------------------------------------------------------
+ns_bg sv tcpdump -i eth0 -s 0 -w "$T/frames.pcap" tcp port 25 \
+    2>"$T/tcpdump.err"
+DUMP=$NS_LASTPID
+ns_bg sv "$PY" tests/smtpd_log.py -o "$T/facts" -l 198.51.100.25:25
+ns_wait_port sv 198.51.100.25 25
+ns_wait_file "$T/tcpdump.err" "listening on"
+# 6,000 lines of 80 bytes: about 480 KB
+awk 'BEGIN { for (i = 0; i < 6000; i++)
+	printf "line %06d of a long message that crosses many segments %16s\n",
+	    i, "xxxxxxxxxxxxxxxx" }' >"$T/body"
+ns_exec cl swaks --server 198.51.100.25 --timeout 20 \
+    --from big@example.org --to x@example.net \
+    --header "Subject: offload" --body "@$T/body" >"$T/swaks.out" 2>&1
+check "swaks sent the message" grep -q '^<-  250 ' "$T/swaks.out"
+ns_wait_file "$T/events" " close " 50 2>/dev/null || :
+sleep 0.5
+ns_stop "$DUMP" INT
+ns_stop "$CAP" TERM
+
+want=$(awk -F '\t' '$1 == "message" { print $4 }' "$T/facts")
+got=$(sed -n 's/.* message .*subject=offload.* size=\([0-9]*\) .*/\1/p' \
+    "$T/events")
+note "size by the server: ${want:-?}, by capturo: ${got:-?}"
+check "the server took a message of more than 400 KB" \
+    test "${want:-0}" -gt 400000
+check "capturo's message event has the server's size" \
+    test -n "$got" -a "${got:-x}" = "${want:-y}"
+check "the message event is whole (no cut=, no gap)" \
+    sh -c "grep ' message .*subject=offload' '$T/events' | grep -vq 'cut=\|gap='"
+# the frames capturo saw were super-frames, not MTU-sized segments
+big=$(tcpdump -r "$T/frames.pcap" -nn 'greater 1515' 2>/dev/null | wc -l)
+max=$(tcpdump -r "$T/frames.pcap" -nn -e 2>/dev/null |
+    sed -n 's/.*, length \([0-9]*\): .*/\1/p' | sort -n | tail -n 1)
+note "frames longer than 1514 bytes: $big, the longest $max bytes"
+check "the message crossed in frames larger than the MTU" test "$big" -gt 0
+st=$(grep '^capturo: packets=' "$T/capturo.err" | tail -n 1)
+note "$st"
+check "capturo dropped nothing" sh -c "echo '$st' | grep -q ' dropped=0 '"
+
+[ "$fail" -eq 0 ]
