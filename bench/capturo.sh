@@ -3,7 +3,8 @@
 #
 # sh bench/capturo.sh FILE       read FILE with each tool, best of RUNS (3)
 # sh bench/capturo.sh -l FILE    as root: replay FILE at top speed into a
-#                                veth and compare capturo -i with tcpdump -i
+#                                veth and compare capturo -i with tcpdump -i,
+#                                offloads as the kernel sets them, then off
 #
 # Offline, the page cache is warmed first; wall time and user+sys are each
 # the best of RUNS runs, peak RSS (KB, /usr/bin/time %M) the largest seen,
@@ -12,7 +13,7 @@
 # and keeps them in bench/out/offline.txt and bench/out/live.txt.
 # It is not a test: it exits 0 whatever the figures.
 # Needs: /usr/bin/time (package time), tshark, tcpdump, tcpreplay, iproute2,
-# gawk.
+# gawk, ethtool.
 
 set -eu
 
@@ -202,11 +203,55 @@ live_one()
 	    "${_rss:-?}" "$_rate"
 }
 
+# offloads NS: "tso gso gro" as ethtool -k shows them on NS's eth0
+offloads()
+{
+	ns_exec "$1" ethtool -k eth0 | awk -F ': ' '
+	    $1 == "tcp-segmentation-offload" { t = $2 }
+	    $1 == "generic-segmentation-offload" { g = $2 }
+	    $1 == "generic-receive-offload" { r = $2 }
+	    END { printf "tso %s, gso %s, gro %s", t, g, r }'
+}
+
+# live_table SETTING: RUNS rounds, each listener once a round, in turns
+live_table()
+{
+	echo
+	echo "offloads $1: replay end $(offloads rp); listener end $(offloads cap)"
+	printf '%-32s %7s %7s %7s %7s %6s %7s  %s\n' listener sent \
+	    rcvd dropped backlog mail rss "replay rate"
+	_r=1
+	while [ "$_r" -le "$RUNS" ]; do
+		for l in $LISTENERS; do
+			case $l in
+			capturo) live_one $l "capturo -i (16 MB default)" \
+			    "$CAPTURO" -i eth0 ;;
+			capturo_B4) live_one $l "capturo -i -B 4096" \
+			    "$CAPTURO" -B 4096 -i eth0 ;;
+			capturo_old) live_one $l "$CAPTURO_OLD_LABEL" \
+			    "$CAPTURO_OLD" -i eth0 ;;
+			tcpdump) live_one $l "tcpdump -w /dev/null" \
+			    tcpdump -i eth0 -w /dev/null ;;
+			tcpdump_imm) live_one $l \
+			    "tcpdump --immediate-mode -w" \
+			    tcpdump --immediate-mode -i eth0 -w /dev/null ;;
+			esac
+		done
+		_r=$((_r + 1))
+	done
+}
+
+# Two tables: the veths' offloads as the kernel sets them (TSO and GSO
+# on), then off at both ends (ethtool -K tso off gso off gro off).
+# CAPTURO_OLD=BINARY adds another capturo to compare, labelled
+# CAPTURO_OLD_LABEL.
 live()
 {
 	[ "$(id -u)" -eq 0 ] || { echo "capturo.sh -l: run as root" >&2; exit 1; }
 	[ -x "$TIME" ] || { echo "capturo.sh: $TIME missing (apt-get install time)" >&2; exit 1; }
+	command -v ethtool >/dev/null || { echo "capturo.sh -l: ethtool missing (apt-get install ethtool)" >&2; exit 1; }
 	NS_PREFIX=${NS_PREFIX:-cdbench-$$}
+	NS_OFFLOADS=kernel
 	. "$TOP/tests/netns.sh"
 	NS_SOURCED=1
 	trap bench_exit EXIT
@@ -214,35 +259,25 @@ live()
 	ns_new cap
 	ns_link rp eth0 - cap eth0 -
 	want=$(truth)
+	LISTENERS="capturo capturo_B4 tcpdump tcpdump_imm"
+	if [ -n "${CAPTURO_OLD:-}" ]; then
+		LISTENERS="capturo capturo_old capturo_B4 tcpdump tcpdump_imm"
+		CAPTURO_OLD_LABEL=${CAPTURO_OLD_LABEL:-capturo -i (other build)}
+	fi
 	{
 		echo "live: tcpreplay -t (top speed) of $CAP out of a veth, the"
 		echo "listener on its peer in another namespace; $want MAIL FROMs"
-		echo "in the file; capturo's filter passes 12 fewer frames (not TCP)."
+		echo "in the file; capturo's filter passes only TCP frames."
 		echo "dropped = the listener's kernel drops (pcap_stats ps_drop);"
 		echo "backlog = host-wide softnet drops during the replay; rss in KB."
-		echo "$RUNS runs of each: the figures vary from run to run."
-		echo
-		printf '%-32s %7s %7s %7s %7s %6s %7s  %s\n' listener sent \
-		    rcvd dropped backlog mail rss "replay rate"
-		for l in capturo capturo_B4 capturo_B64 tcpdump tcpdump_imm; do
-			_r=1
-			while [ "$_r" -le "$RUNS" ]; do
-				case $l in
-				capturo) live_one $l "capturo -i (16 MB default)" \
-				    "$CAPTURO" -i eth0 ;;
-				capturo_B4) live_one $l "capturo -i -B 4096" \
-				    "$CAPTURO" -B 4096 -i eth0 ;;
-				capturo_B64) live_one $l "capturo -i -B 65536" \
-				    "$CAPTURO" -B 65536 -i eth0 ;;
-				tcpdump) live_one $l "tcpdump -w /dev/null" \
-				    tcpdump -i eth0 -w /dev/null ;;
-				tcpdump_imm) live_one $l \
-				    "tcpdump --immediate-mode -w" \
-				    tcpdump --immediate-mode -i eth0 -w /dev/null ;;
-				esac
-				_r=$((_r + 1))
-			done
+		echo "$RUNS rounds, each listener once a round: the figures vary"
+		echo "from run to run.  Kernel $(uname -r), $(nproc) vCPU."
+		live_table "as the kernel sets them"
+		for n in rp cap; do
+			ns_exec $n ethtool -K eth0 tso off gso off gro off \
+			    >/dev/null 2>&1 || :
 		done
+		live_table "off (ethtool -K tso off gso off gro off, both ends)"
 	} | tee "$OUT/live.txt"
 }
 

@@ -2,6 +2,7 @@
 # End to end: from a LAN client's MAIL FROM until a DROP rule for it is in the gateway, for detengo and the alternatives.
 #
 # Run as root: sh bench/e2e.sh          (about 2 minutes; prints a table)
+#              ONLY=detengo sh bench/e2e.sh   (phases a and a_pipe alone)
 #
 #   cl 198.51.100.100-149 --eth0-- lan0 [gw] wan0 --eth0-- sv 203.0.113.25:25
 #                          198.51.100.1      203.0.113.1     tests/smtpd_log.py
@@ -67,7 +68,7 @@ mkdir -p "$OUT"
 LAT=$OUT/detengo-lat
 if [ ! -x "$LAT" ] || [ "$HERE/detengo-lat.c" -nt "$LAT" ]; then
 	${CC:-cc} -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	    -o "$LAT" "$HERE/detengo-lat.c" ||
+	    -o "$LAT" "$HERE/detengo-lat.c" -lnftnl -lmnl ||
 	    { echo "e2e.sh: cannot build $LAT" >&2; exit 1; }
 fi
 
@@ -315,6 +316,13 @@ run_phase a_pipe "$HOSTS"
 grp_stop "$G1"
 end_phase a_pipe
 
+# ONLY=detengo: phases a and a_pipe alone (about 30 s), for capturo's
+# and detengo's own latency; the others need a few minutes more
+if [ "${ONLY:-}" = detengo ]; then
+	PHASES="a a_pipe"
+else
+PHASES="a a_pipe b c c_poll d"
+
 # --- b: the article's pair, grep -i, gawk -------------------------------------
 
 # article_phase NAME N GREPOPT AWK
@@ -386,10 +394,11 @@ sleep 1
 run_phase d "$HOSTS"
 grp_stop "$G1"
 end_phase d
+fi
 
 # --- the table ------------------------------------------------------------------
 
-for p in a a_pipe b c c_poll d; do
+for p in $PHASES; do
 	latencies "$p" | sort -k 2 -n >"$W/$p.lat"
 done
 {
@@ -401,7 +410,7 @@ done
 	set -- $(awk '{ a[NR] = $2 } END { print a[int((NR + 1) / 2)], a[NR] }' "$W/a.lat")
 	amed=${1:-0}
 	amax=${2:-0}
-	for p in a a_pipe b c c_poll d; do
+	for p in $PHASES; do
 		case $p in
 		a) l="a capturo -w FILE; detengo FILE" ;;
 		a_pipe) l="a capturo | detengo -" ;;
@@ -420,13 +429,15 @@ done
 			    (am > 0 ? med / am : 0), (ax > 0 ? a[n] / ax : 0) }' \
 		    "$W/$p.lat"
 	done
+	[ "$PHASES" = "a a_pipe" ] || {
 	echo
 	echo "the article's pair as written (5 hosts, 3 s to act after the last):"
 	echo "  grep \"mail from\" (exact):  $(wc -l <"$W/b_exact.gusanos.log") lines in gusanos.log, $(wc -l <"$W/b_exact.rules") hosts blocked"
 	echo "  grep -i, awk = mawk:       $(wc -l <"$W/b_mawk.gusanos.log") lines in gusanos.log, $(wc -l <"$W/b_mawk.rules") hosts blocked"
-	echo "MAIL FROMs seen by capturo per phase: $(for p in a a_pipe b c c_poll d; do printf '%s=%s ' "$p" "$(grep -c ' mail ' "$W/$p.events" || :)"; done)"
+	}
+	echo "MAIL FROMs seen by capturo per phase: $(for p in $PHASES; do printf '%s=%s ' "$p" "$(grep -c ' mail ' "$W/$p.events" || :)"; done)"
 	echo "detengo: $(grep 'lines=' "$W/a.detengo.err" | tail -n 1)"
 } | tee "$OUT/e2e.txt"
-for p in a a_pipe b c c_poll d; do
+for p in $PHASES; do
 	cp "$W/$p.lat" "$OUT/e2e.$p.lat"
 done
