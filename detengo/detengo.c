@@ -901,11 +901,138 @@ follow(void)
 	return g.failed ? EX_RUNTIME : EX_OK;
 }
 
-int
-main(int argc, char *argv[])
+/* what the command line asks, before anything is opened */
+struct opts {
+	struct policy_conf pc;
+	struct cidr	*allow;
+	size_t		 nallow;
+	const char	*wfile, *unblock, *triggers, *logpath;
+	int		 cmd, debug, usesyslog, nports;
+};
+
+enum { O_ONCE = 256, O_FROMSTART, O_LIST, O_UNBLOCK, O_FLUSH, O_VERSION };
+
+/* one option; -1 to go on, or the exit status */
+static int
+parse_option(int ch, const char *arg, struct opts *o)
 {
-	enum { O_ONCE = 256, O_FROMSTART, O_LIST, O_UNBLOCK, O_FLUSH,
-	    O_VERSION };
+	char	*end;
+	long	 v;
+
+	switch (ch) {
+	case 'a':
+		if ((o->allow = reallocarray(o->allow, o->nallow + 1,
+		    sizeof(*o->allow))) == NULL)
+			fatal("reallocarray");
+		if (cidr_parse(arg, &o->allow[o->nallow]) == -1) {
+			fprintf(stderr, "detengo: -a takes an address "
+			    "or prefix: %s\n", arg);
+			return EX_USAGE;
+		}
+		o->nallow++;
+		break;
+	case 'A':
+		g.allowfile = arg;
+		break;
+	case 'b':
+		if (!fw_backend_known(arg)) {
+			fprintf(stderr, "detengo: -b takes one of %s: "
+			    "%s\n", fw_backend_names(), arg);
+			return EX_USAGE;
+		}
+		g.fwc.backend = arg;
+		break;
+	case 'c':
+		g.fwc.chain = arg;
+		break;
+	case 'd':
+	case 'v':
+		o->debug = 1;
+		break;
+	case 'h':
+		usage(stdout);
+		return EX_OK;
+	case 'I':
+		g.fwc.insert = 1;
+		break;
+	case 'n':
+		g.dry = 1;
+		break;
+	case 'p':
+		if ((o->nports = ports_parse(arg, g.ports,
+		    FW_PORTS_MAX)) == -1) {
+			ports_usage("detengo", arg, FW_PORTS_MAX);
+			return EX_USAGE;
+		}
+		break;
+	case 's':
+		g.statepath = arg;
+		break;
+	case 'S':
+		o->usesyslog = 1;
+		break;
+	case 't':
+		if (policy_parse_threshold(arg, &o->pc.count,
+		    &o->pc.window) == -1) {
+			fprintf(stderr, "detengo: -t takes COUNT/SECONDS"
+			    " with COUNT from 1 to %d, SECONDS from 1 "
+			    "to %d: %s\n", POLICY_COUNT_MAX,
+			    POLICY_WINDOW_MAX, arg);
+			return EX_USAGE;
+		}
+		break;
+	case 'T':
+		o->triggers = arg;
+		break;
+	case 'w':
+		o->wfile = arg;
+		break;
+	case 'W':
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || errno || v < 1 ||
+		    v > XT_LOCK_WAIT_MAX) {
+			fprintf(stderr, "detengo: -W takes seconds from "
+			    "1 to %d: %s\n", XT_LOCK_WAIT_MAX, arg);
+			return EX_USAGE;
+		}
+		g.fwc.lockwait = (int)v;
+		break;
+	case 'x':
+		if ((g.expire = parse_duration(arg)) == -1) {
+			fprintf(stderr, "detengo: -x takes a duration "
+			    "such as 3600, 30m, 12h or 7d: %s\n", arg);
+			return EX_USAGE;
+		}
+		break;
+	case O_ONCE:
+		g.once = 1;
+		break;
+	case O_FROMSTART:
+		g.fromstart = 1;
+		break;
+	case O_LIST:
+	case O_FLUSH:
+		o->cmd = ch;
+		break;
+	case O_UNBLOCK:
+		o->cmd = ch;
+		o->unblock = arg;
+		break;
+	case O_VERSION:
+		printf("detengo %s\n", VERSION);
+		return EX_OK;
+	default:
+		usage(stderr);
+		return EX_USAGE;
+	}
+	return -1;
+}
+
+/* the command line; -1 to go on, or the exit status */
+static int
+parse_options(int argc, char *argv[], struct opts *o)
+{
 	static const struct option longopts[] = {
 		{ "allow",	required_argument, NULL, 'a' },
 		{ "allow-file",	required_argument, NULL, 'A' },
@@ -932,152 +1059,48 @@ main(int argc, char *argv[])
 		{ "version",	no_argument,	   NULL, O_VERSION },
 		{ NULL,		0,		   NULL, 0 }
 	};
-	struct policy_conf pc = { 1, 1, 0 };
-	struct sigaction sa;
-	struct cidr	*allow = NULL;
-	size_t		 nallow = 0;
-	const char	*wfile = NULL, *unblock = NULL;
-	const char	*triggers = "mail,starttls";
-	char		 err[512], *end;
-	int		 ch, cmd = 0, debug = 0, usesyslog = 0, nports = 1, i, r;
-	long		 v;
+	int	 ch, r;
 
-	g.ports[0] = 25;
 	while ((ch = getopt_long(argc, argv, "a:A:b:c:dhInp:s:St:T:vw:W:x:",
-	    longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			if ((allow = reallocarray(allow, nallow + 1,
-			    sizeof(*allow))) == NULL)
-				fatal("reallocarray");
-			if (cidr_parse(optarg, &allow[nallow]) == -1) {
-				fprintf(stderr, "detengo: -a takes an address "
-				    "or prefix: %s\n", optarg);
-				return EX_USAGE;
-			}
-			nallow++;
-			break;
-		case 'A':
-			g.allowfile = optarg;
-			break;
-		case 'b':
-			if (!fw_backend_known(optarg)) {
-				fprintf(stderr, "detengo: -b takes one of %s: "
-				    "%s\n", fw_backend_names(), optarg);
-				return EX_USAGE;
-			}
-			g.fwc.backend = optarg;
-			break;
-		case 'c':
-			g.fwc.chain = optarg;
-			break;
-		case 'd':
-		case 'v':
-			debug = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		case 'I':
-			g.fwc.insert = 1;
-			break;
-		case 'n':
-			g.dry = 1;
-			break;
-		case 'p':
-			if ((nports = ports_parse(optarg, g.ports,
-			    FW_PORTS_MAX)) == -1) {
-				ports_usage("detengo", optarg, FW_PORTS_MAX);
-				return EX_USAGE;
-			}
-			break;
-		case 's':
-			g.statepath = optarg;
-			break;
-		case 'S':
-			usesyslog = 1;
-			break;
-		case 't':
-			if (policy_parse_threshold(optarg, &pc.count,
-			    &pc.window) == -1) {
-				fprintf(stderr, "detengo: -t takes COUNT/SECONDS"
-				    " with COUNT from 1 to %d, SECONDS from 1 "
-				    "to %d: %s\n", POLICY_COUNT_MAX,
-				    POLICY_WINDOW_MAX, optarg);
-				return EX_USAGE;
-			}
-			break;
-		case 'T':
-			triggers = optarg;
-			break;
-		case 'w':
-			wfile = optarg;
-			break;
-		case 'W':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || errno || v < 1 ||
-			    v > XT_LOCK_WAIT_MAX) {
-				fprintf(stderr, "detengo: -W takes seconds from "
-				    "1 to %d: %s\n", XT_LOCK_WAIT_MAX, optarg);
-				return EX_USAGE;
-			}
-			g.fwc.lockwait = (int)v;
-			break;
-		case 'x':
-			if ((g.expire = parse_duration(optarg)) == -1) {
-				fprintf(stderr, "detengo: -x takes a duration "
-				    "such as 3600, 30m, 12h or 7d: %s\n",
-				    optarg);
-				return EX_USAGE;
-			}
-			break;
-		case O_ONCE:
-			g.once = 1;
-			break;
-		case O_FROMSTART:
-			g.fromstart = 1;
-			break;
-		case O_LIST:
-		case O_FLUSH:
-			cmd = ch;
-			break;
-		case O_UNBLOCK:
-			cmd = ch;
-			unblock = optarg;
-			break;
-		case O_VERSION:
-			printf("detengo %s\n", VERSION);
-			return EX_OK;
-		default:
-			usage(stderr);
-			return EX_USAGE;
-		}
-	}
+	    longopts, NULL)) != -1)
+		if ((r = parse_option(ch, optarg, o)) != -1)
+			return r;
 	argc -= optind;
 	argv += optind;
-	if (policy_parse_triggers(triggers, &pc.triggers) == -1) {
+	if (policy_parse_triggers(o->triggers, &o->pc.triggers) == -1) {
 		fprintf(stderr, "detengo: -T takes a list of connect, helo, "
-		    "auth, starttls, mail, rcpt, message: %s\n", triggers);
+		    "auth, starttls, mail, rcpt, message: %s\n", o->triggers);
 		return EX_USAGE;
 	}
-	if ((cmd == 0 && argc != 1) || (cmd != 0 && argc != 0)) {
+	if ((o->cmd == 0 && argc != 1) || (o->cmd != 0 && argc != 0)) {
 		usage(stderr);
 		return EX_USAGE;
 	}
-	log_init("detengo", !usesyslog);
-	log_setverbose(debug);
+	o->logpath = o->cmd == 0 ? argv[0] : NULL;
+	return -1;
+}
+
+/* diagnostics, the firewall's configuration, the report output, signals */
+static int
+setup(const struct opts *o)
+{
+	struct sigaction sa;
+	int		 i, r;
+
+	log_init("detengo", !o->usesyslog);
+	log_setverbose(o->debug);
 	g.fwc.ports = g.ports;
-	g.fwc.nports = nports;
+	g.fwc.nports = o->nports;
 	g.fwc.dry = g.dry;
-	for (i = 0, r = 0; i < nports; i++)
+	for (i = 0, r = 0; i < o->nports; i++)
 		r += snprintf(g.portlist + r, sizeof(g.portlist) - (size_t)r,
 		    "%s%u", i ? "," : "", g.ports[i]);
 	/* without -s a dry run keeps no state: it must change nothing */
 	if (g.statepath == NULL && !g.dry)
 		g.statepath = STATE_DEFAULT;
-	if (evout_open(&g.out, wfile, 0) == -1) {
-		fprintf(stderr, "detengo: %s: %s\n", wfile, evout_why(errno));
+	if (evout_open(&g.out, o->wfile, 0) == -1) {
+		fprintf(stderr, "detengo: %s: %s\n", o->wfile,
+		    evout_why(errno));
 		return EX_RUNTIME;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -1088,22 +1111,38 @@ main(int argc, char *argv[])
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	return EX_OK;
+}
 
-	if (cmd == O_LIST || cmd == O_UNBLOCK || cmd == O_FLUSH) {
-		g.fw = open_fw();
-		r = cmd == O_LIST ? cmd_list() : cmd == O_UNBLOCK ?
-		    cmd_unblock(unblock) : cmd_flush();
-		fw_close(g.fw);
-		evout_close(&g.out);
-		return r;
-	}
+/* --list, --unblock, --flush: one look at the firewall, then exit */
+static int
+run_command(const struct opts *o)
+{
+	int	 r;
 
-	g.logpath = argv[0];
-	if ((g.pol = policy_new(&pc)) == NULL)
+	g.fw = open_fw();
+	r = o->cmd == O_LIST ? cmd_list() : o->cmd == O_UNBLOCK ?
+	    cmd_unblock(o->unblock) : cmd_flush();
+	fw_close(g.fw);
+	evout_close(&g.out);
+	return r;
+}
+
+/* the policy, the state and the firewall, then the log until the end */
+static int
+run_follow(struct opts *o)
+{
+	char	 err[512];
+	size_t	 i;
+	int	 r;
+
+	g.logpath = o->logpath;
+	if ((g.pol = policy_new(&o->pc)) == NULL)
 		fatal("policy_new");
-	for (i = 0; (size_t)i < nallow; i++)
-		policy_allow(g.pol, &allow[i], 1);
-	free(allow);
+	for (i = 0; i < o->nallow; i++)
+		policy_allow(g.pol, &o->allow[i], 1);
+	free(o->allow);
+	o->allow = NULL;
 	allow_own();
 	if (g.allowfile != NULL && policy_allow_file(g.pol, g.allowfile, err,
 	    sizeof(err)) == -1) {
@@ -1129,4 +1168,24 @@ main(int argc, char *argv[])
 	free(g.pend);
 	hset_free(&g.pendset);
 	return r;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts	 o;
+	int		 r;
+
+	memset(&o, 0, sizeof(o));
+	o.pc.count = 1;
+	o.pc.window = 1;
+	o.triggers = "mail,starttls";
+	o.nports = 1;
+	g.ports[0] = 25;
+	if ((r = parse_options(argc, argv, &o)) != -1 ||
+	    (r = setup(&o)) != EX_OK)
+		return r;
+	if (o.cmd != 0)
+		return run_command(&o);
+	return run_follow(&o);
 }
