@@ -74,6 +74,7 @@ T_policy_SRCS=	tests/t_policy.c detengo/policy.c detengo/hset.c common/addr.c \
 T_state_SRCS=	tests/t_state.c detengo/state.c common/addr.c common/ascii.c \
 		common/hash.c
 T_ports_SRCS=	tests/t_ports.c common/ports.c
+T_hash_SRCS=	tests/t_hash.c common/hash.c
 T_ring_SRCS=	tests/t_ring.c capturo/ring.c
 # The one list of unit tests: every tests/t_NAME.c, so that a test file
 # added or renamed is built and run (its build fails until T_NAME_SRCS

@@ -30,7 +30,7 @@ hash_sip(const uint64_t k[2], const void *buf, size_t len)
 	uint64_t	 v2 = 0x6c7967656e657261ULL ^ k[0];
 	uint64_t	 v3 = 0x7465646279746573ULL ^ k[1];
 	uint64_t	 m, b = (uint64_t)len << 56;
-	size_t		 i, left = len & 7;
+	size_t		 i;
 
 	for (i = 0; i + 8 <= len; i += 8) {
 		memcpy(&m, p + i, 8);
@@ -38,9 +38,29 @@ hash_sip(const uint64_t k[2], const void *buf, size_t len)
 		SIPROUND;
 		v0 ^= m;
 	}
-	for (m = 0; left > 0; left--)
-		m |= (uint64_t)p[i + left - 1] << (8 * (left - 1));
-	b |= m;
+	/* the last 0 to 7 bytes, little-endian, as in the reference code */
+	switch (len & 7) {
+	case 7:
+		b |= (uint64_t)p[i + 6] << 48;
+		/* FALLTHROUGH */
+	case 6:
+		b |= (uint64_t)p[i + 5] << 40;
+		/* FALLTHROUGH */
+	case 5:
+		b |= (uint64_t)p[i + 4] << 32;
+		/* FALLTHROUGH */
+	case 4:
+		b |= (uint64_t)p[i + 3] << 24;
+		/* FALLTHROUGH */
+	case 3:
+		b |= (uint64_t)p[i + 2] << 16;
+		/* FALLTHROUGH */
+	case 2:
+		b |= (uint64_t)p[i + 1] << 8;
+		/* FALLTHROUGH */
+	case 1:
+		b |= (uint64_t)p[i];
+	}
 	v3 ^= b;
 	SIPROUND;
 	v0 ^= b;
