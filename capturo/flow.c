@@ -485,53 +485,67 @@ data_taken(const struct flow *f, int dir, const struct pkt *p)
 	return !f->sent[!dir] || (int32_t)(p->ack - f->sndmax[!dir]) <= 0;
 }
 
-void
-flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
-    const struct pkt *p)
+/* the connection of a packet, either way round; *dir says which way */
+static struct flow *
+find_flow(struct flowtab *ft, const struct pkt *p, struct flowkey *k,
+    int *dir)
 {
-	struct flowkey	 k;
 	struct flow	*f;
-	int		 dir, syn = p->flags & TH_SYN, ack = p->flags & TH_ACK;
-	uint32_t	 isn, end;
-	uint8_t		 mac[6], has_mac;
-	struct reasm_cb	 cb[2] = { { deliver_c, gap_c, NULL },
-			    { deliver_s, gap_s, NULL } };
 
-	ft->nowsec = sec;
-	ft->nowusec = usec;
-	flow_expire(ft, sec, usec);
-	if (!watched(ft, p->dport) && !watched(ft, p->sport))
-		return;
-	/* an existing connection, either way round */
-	mkkey(&k, p, 1);
-	dir = C2S;
-	if ((f = lookup(ft, &k)) == NULL) {
-		mkkey(&k, p, 0);
-		dir = S2C;
-		f = lookup(ft, &k);
-	}
-	if (f == NULL) {
-		/* who is the client: the SYN says, else the watched port */
-		if (syn && !ack)
-			dir = C2S;
-		else if (syn && ack)
-			dir = S2C;
-		else
-			dir = watched(ft, p->dport) ? C2S : S2C;
-		/*
-		 * Only a SYN or data opens a connection: the last ACK,
-		 * FIN or RST of one already closed does not.
-		 */
-		if ((p->flags & TH_RST) || (!syn && p->len == 0))
-			return;
-		mkkey(&k, p, dir == C2S);
-		if ((f = flow_create(ft, &k)) == NULL)
-			return;
-		f->midstream = !syn;
-	} else if (p->flags & TH_RST) {
-		if (!rst_valid(f, dir, p->seq))
-			return;
-	} else if (dir == C2S && syn && !ack && stray_syn(f, p->seq)) {
+	mkkey(k, p, 1);
+	*dir = C2S;
+	if ((f = lookup(ft, k)) != NULL)
+		return f;
+	mkkey(k, p, 0);
+	*dir = S2C;
+	return lookup(ft, k);
+}
+
+/* a packet of no known connection: a new one, or NULL to drop it */
+static struct flow *
+open_flow(struct flowtab *ft, const struct pkt *p, struct flowkey *k,
+    int *dir)
+{
+	struct flow	*f;
+	int		 syn = p->flags & TH_SYN, ack = p->flags & TH_ACK;
+
+	/* who is the client: the SYN says, else the watched port */
+	if (syn && !ack)
+		*dir = C2S;
+	else if (syn && ack)
+		*dir = S2C;
+	else
+		*dir = watched(ft, p->dport) ? C2S : S2C;
+	/*
+	 * Only a SYN or data opens a connection: the last ACK, FIN or
+	 * RST of one already closed does not.
+	 */
+	if ((p->flags & TH_RST) || (!syn && p->len == 0))
+		return NULL;
+	mkkey(k, p, *dir == C2S);
+	if ((f = flow_create(ft, k)) == NULL)
+		return NULL;
+	f->midstream = !syn;
+	return f;
+}
+
+/*
+ * A packet of a known connection that may not be for it: a reset out
+ * of place, a SYN inside it, the server's answer to a SYN set aside.
+ * Returns the connection the packet goes to (a new one when the ports
+ * were reused), or NULL to drop the packet.
+ */
+static struct flow *
+reuse_flow(struct flowtab *ft, struct flow *f, const struct pkt *p,
+    const struct flowkey *k, int dir)
+{
+	int		 syn = p->flags & TH_SYN, ack = p->flags & TH_ACK;
+	uint32_t	 isn;
+	uint8_t		 mac[6], has_mac;
+
+	if (p->flags & TH_RST)
+		return rst_valid(f, dir, p->seq) ? f : NULL;
+	if (dir == C2S && syn && !ack && stray_syn(f, p->seq)) {
 		if (!f->fin[C2S]) {
 			/*
 			 * A SYN inside an open connection: the server
@@ -545,28 +559,35 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 			f->nsyn_isn = p->seq;
 			f->nsyn_has_mac = (uint8_t)p->has_mac;
 			memcpy(f->nsyn_mac, p->mac, 6);
-			return;
+			return NULL;
 		}
 		/* after the client's FIN: the port reused by a new connection */
 		flow_close(ft, f, "timeout");
-		if ((f = flow_create(ft, &k)) == NULL)
-			return;
-	} else if (dir == S2C && syn && ack && f->nsyn &&
+		return flow_create(ft, k);
+	}
+	if (dir == S2C && syn && ack && f->nsyn &&
 	    p->ack == f->nsyn_isn + 1) {
 		/* the server took the SYN set aside: the port was reused */
 		isn = f->nsyn_isn;
 		has_mac = f->nsyn_has_mac;
 		memcpy(mac, f->nsyn_mac, 6);
 		flow_close(ft, f, "timeout");
-		if ((f = flow_create(ft, &k)) == NULL)
-			return;
+		if ((f = flow_create(ft, k)) == NULL)
+			return NULL;
 		if (has_mac) {
 			memcpy(f->mac, mac, 6);
 			f->has_mac = 1;
 		}
 		client_syn(f, isn);
 	}
-	cb[0].ctx = cb[1].ctx = f;
+	return f;
+}
+
+/* the connection was seen: its server, its time, the client's MAC */
+static void
+touch_flow(struct flowtab *ft, struct flow *f, const struct pkt *p, int dir,
+    int64_t sec, uint32_t usec)
+{
 	if (dir == S2C && !f->peer) {
 		f->peer = 1;
 		if (f->smtp != NULL)
@@ -581,6 +602,14 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 		memcpy(f->mac, p->mac, 6);
 		f->has_mac = 1;
 	}
+}
+
+/* where each side's bytes start, from the SYNs and the client's ACK */
+static void
+track_syn(struct flowtab *ft, struct flow *f, const struct pkt *p, int dir)
+{
+	int	 syn = p->flags & TH_SYN, ack = p->flags & TH_ACK;
+
 	if (syn) {
 		if (dir == C2S && !ack && !f->syn)
 			client_syn(f, p->seq);
@@ -607,10 +636,19 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 		reasm_init(&f->r[S2C], &ft->rmem);
 		reasm_syn(&f->r[S2C], f->sisn);
 	}
-	if (p->flags & TH_RST) {
-		flow_close(ft, f, "rst");
-		return;
-	}
+}
+
+/* the segment's bytes, what it acknowledges of the other way, its FIN */
+static void
+take_segment(struct flowtab *ft, struct flow *f, const struct pkt *p,
+    int dir)
+{
+	struct reasm_cb	 cb[2] = { { deliver_c, gap_c, NULL },
+			    { deliver_s, gap_s, NULL } };
+	int		 syn = p->flags & TH_SYN, ack = p->flags & TH_ACK;
+	uint32_t	 end;
+
+	cb[0].ctx = cb[1].ctx = f;
 	if (p->len > 0 && data_taken(f, dir, p))
 		reasm_segment(&f->r[dir], p->seq, p->data, p->len, &cb[dir]);
 	/* the end of what this side sent, FIN and SYN included */
@@ -637,6 +675,34 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 		if (f->fin[C2S] && f->fin[S2C])
 			flow_close(ft, f, "fin");
 	}
+}
+
+void
+flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
+    const struct pkt *p)
+{
+	struct flowkey	 k;
+	struct flow	*f;
+	int		 dir;
+
+	ft->nowsec = sec;
+	ft->nowusec = usec;
+	flow_expire(ft, sec, usec);
+	if (!watched(ft, p->dport) && !watched(ft, p->sport))
+		return;
+	if ((f = find_flow(ft, p, &k, &dir)) == NULL)
+		f = open_flow(ft, p, &k, &dir);
+	else
+		f = reuse_flow(ft, f, p, &k, dir);
+	if (f == NULL)
+		return;
+	touch_flow(ft, f, p, dir, sec, usec);
+	track_syn(ft, f, p, dir);
+	if (p->flags & TH_RST) {
+		flow_close(ft, f, "rst");
+		return;
+	}
+	take_segment(ft, f, p, dir);
 }
 
 /* connections idle longer than the timeout are closed */
