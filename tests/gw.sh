@@ -91,6 +91,8 @@ try:
     s.connect((dst, 25))
     s.recv(100)
     s.sendall(text.encode() + b"\r\n")
+except socket.timeout:
+    sys.exit(3)	# no answer at all: what a DROP rule makes
 except Exception:
     sys.exit(1)
 s.close()
@@ -124,6 +126,9 @@ waitfor() {	# waitfor TENTHS CMD...: until CMD succeeds
 	return 1
 }
 connects() { inc python3 "$T/cli.py" "$1" "$2" "${3:-HELO x}"; }
+# dropped SRC DST: the connection timed out (exit 3), as a DROP makes it;
+# any other failure (refused, a script error) is not taken for a block
+dropped() { inc python3 "$T/cli.py" "$1" "$2" x; [ $? -eq 3 ]; }
 
 # a distribution-like nftables ruleset: table inet filter, whose forward
 # chain accepts established traffic and port 25 and drops the rest
