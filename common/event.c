@@ -307,6 +307,36 @@ num_slot(struct ev_buf *b)
 	return b->f[b->nfields].num;
 }
 
+/* "%llu" without printf's machinery: an event has several numbers */
+static int
+put_dec(char *out, unsigned long long v)
+{
+	char	 tmp[24];
+	int	 n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}
+
+/* "%08x" */
+static int
+put_hex8(char *out, uint32_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	int	 i;
+
+	for (i = 7; i >= 0; i--, v >>= 4)
+		out[i] = hex[v & 15];
+	out[8] = '\0';
+	return 8;
+}
+
 void
 event_addu(struct ev_buf *b, const char *key, unsigned long long v)
 {
@@ -315,7 +345,7 @@ event_addu(struct ev_buf *b, const char *key, unsigned long long v)
 
 	if ((num = num_slot(b)) == NULL)
 		return;
-	n = snprintf(num, sizeof(b->f[0].num), "%llu", v);
+	n = put_dec(num, v);
 	event_add(b, key, num, (size_t)n);
 }
 
@@ -327,7 +357,7 @@ event_addx(struct ev_buf *b, const char *key, uint32_t v)
 
 	if ((num = num_slot(b)) == NULL)
 		return;
-	n = snprintf(num, sizeof(b->f[0].num), "%08x", v);
+	n = put_hex8(num, v);
 	event_add(b, key, num, (size_t)n);
 }
 
@@ -338,20 +368,39 @@ event_cut(struct ev_buf *b)
 	b->cut = 1;
 }
 
+/*
+ * The time, TS_LEN bytes.  Events come many to a second: the date and
+ * the second are made once a second, the microseconds every time.
+ */
+#define TS_SECLEN	20	/* "2026-03-03T16:45:44." */
 static int
 fmt_time(int64_t sec, uint32_t usec, char *out)
 {
+	static int64_t	 last;
+	static int	 have;
+	static char	 date[TS_SECLEN + 1];
 	struct tm	 tm;
 	time_t		 t = (time_t)sec;
 	char		 buf[64];
+	int		 i;
 
-	if (usec > 999999 || gmtime_r(&t, &tm) == NULL ||
-	    tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
+	if (usec > 999999)
 		return -1;
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (unsigned)usec);
-	memcpy(out, buf, TS_LEN);
+	if (!have || sec != last) {
+		if (gmtime_r(&t, &tm) == NULL ||
+		    tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
+			return -1;
+		snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		memcpy(date, buf, TS_SECLEN);
+		last = sec;
+		have = 1;
+	}
+	memcpy(out, date, TS_SECLEN);
+	for (i = TS_LEN - 2; i >= TS_SECLEN; i--, usec /= 10)
+		out[i] = (char)('0' + usec % 10);
+	out[TS_LEN - 1] = 'Z';
 	return 0;
 }
 
