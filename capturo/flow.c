@@ -274,16 +274,32 @@ gap_s(void *ctx, size_t len)
 static size_t
 bucket_of(const struct flowtab *ft, const struct flowkey *k)
 {
-	return hash_sip(ft->hkey, k, sizeof(*k)) &
-	    (ft->nbucket - 1);
+	struct flowkey	 c;
+	int		 d;
+
+	/*
+	 * The lower end first: a connection hashes the same either way
+	 * round, and one hash finds a packet's flow, whichever side sent
+	 * it.
+	 */
+	d = memcmp(k->caddr, k->saddr, sizeof(k->caddr));
+	if (d < 0 || (d == 0 && k->cport <= k->sport))
+		return hash_sip(ft->hkey, k, sizeof(*k)) & (ft->nbucket - 1);
+	memset(&c, 0, sizeof(c));
+	c.family = k->family;
+	memcpy(c.caddr, k->saddr, sizeof(c.caddr));
+	memcpy(c.saddr, k->caddr, sizeof(c.saddr));
+	c.cport = k->sport;
+	c.sport = k->cport;
+	return hash_sip(ft->hkey, &c, sizeof(c)) & (ft->nbucket - 1);
 }
 
 static struct flow *
-lookup(struct flowtab *ft, const struct flowkey *k)
+lookup(struct flowtab *ft, size_t b, const struct flowkey *k)
 {
 	struct flow	*f;
 
-	for (f = ft->bucket[bucket_of(ft, k)]; f != NULL; f = f->hnext)
+	for (f = ft->bucket[b]; f != NULL; f = f->hnext)
 		if (memcmp(&f->key, k, sizeof(*k)) == 0)
 			return f;
 	return NULL;
@@ -491,14 +507,16 @@ find_flow(struct flowtab *ft, const struct pkt *p, struct flowkey *k,
     int *dir)
 {
 	struct flow	*f;
+	size_t		 b;
 
 	mkkey(k, p, 1);
+	b = bucket_of(ft, k);
 	*dir = C2S;
-	if ((f = lookup(ft, k)) != NULL)
+	if ((f = lookup(ft, b, k)) != NULL)
 		return f;
 	mkkey(k, p, 0);
 	*dir = S2C;
-	return lookup(ft, k);
+	return lookup(ft, b, k);
 }
 
 /* a packet of no known connection: a new one, or NULL to drop it */
