@@ -1,5 +1,6 @@
 /* capturo: watch SMTP on the wire and write one event line per SMTP event */
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -248,6 +249,32 @@ open_live(const char *ifname, int snaplen, int bufkib)
 }
 
 /*
+ * -r: libpcap reads a capture through stdio, whose buffer is one block
+ * of the file system, 4 KiB: a regular file is read READ_BUF_SIZE at a
+ * time instead.  *regular says whether it is one.
+ */
+static pcap_t *
+open_file(const char *path, char **buf, int *regular)
+{
+	struct stat	 st;
+	FILE		*fp;
+	pcap_t		*p;
+	char		 eb[PCAP_ERRBUF_SIZE];
+
+	if (strcmp(path, "-") == 0)
+		fp = stdin;
+	else if ((fp = fopen(path, "rb")) == NULL)
+		fatal("%s", path);
+	*regular = fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode);
+	if (*regular && (*buf = malloc(READ_BUF_SIZE)) != NULL)
+		setvbuf(fp, *buf, _IOFBF, READ_BUF_SIZE);
+	/* libpcap names the file in none of its messages here */
+	if ((p = pcap_fopen_offline(fp, eb)) == NULL)
+		fatalx("%s: %s", path, eb);
+	return p;
+}
+
+/*
  * The filter: TCP to or from the watched ports, IP fragments so that
  * they are counted, and IPv6 with extension headers before its TCP
  * header, where BPF cannot find the ports; an expression given is
@@ -356,7 +383,8 @@ main(int argc, char *argv[])
 	uint16_t		 ports[PORTS_MAX] = { 25, 587 };
 	const char		*iface = NULL, *rfile = NULL, *user = NULL;
 	const char		*wfile = NULL;
-	char			*expr = NULL, eb[PCAP_ERRBUF_SIZE];
+	char			*expr = NULL, *rbuf = NULL, eb[PCAP_ERRBUF_SIZE];
+	int			 rreg = 0;
 	int			 ch, nports = 2, snaplen = 262144;
 	int			 bufkib = LIVE_BUFFER_KIB;
 	int			 debug = 0, usesyslog = 0, json = 0, i, r;
@@ -460,15 +488,9 @@ main(int argc, char *argv[])
 	log_setverbose(debug);
 
 	/* acquire: the capture, then the log */
-	if (rfile != NULL) {
-		/* libpcap names the file in some of its messages only */
-		if ((pc = pcap_open_offline(rfile, eb)) == NULL) {
-			if (strncmp(eb, rfile, strlen(rfile)) == 0 &&
-			    eb[strlen(rfile)] == ':')
-				fatalx("%s", eb);
-			fatalx("%s: %s", rfile, eb);
-		}
-	} else {
+	if (rfile != NULL)
+		pc = open_file(rfile, &rbuf, &rreg);
+	else {
 		if (iface == NULL)
 			iface = default_iface();
 		pc = open_live(iface, snaplen, bufkib);
@@ -489,6 +511,14 @@ main(int argc, char *argv[])
 	}
 	/* a stop must not wait forever for a reader that does not read */
 	out.stop = &sig_stop;
+	/*
+	 * A capture file read into a file: nobody waits for the lines,
+	 * they go out many at a time.  A FIFO or a pipe given to -r may
+	 * hold packets back for as long as it likes, and each line then
+	 * goes out at once.
+	 */
+	if (rfile != NULL && rreg && evout_batch(&out) == -1)
+		fatal("the output batch");
 	/* then drop */
 	if (user != NULL)
 		drop_privs(user, out.fd);
@@ -522,6 +552,7 @@ main(int argc, char *argv[])
 	while (!sig_stop) {
 		if (sig_hup) {
 			sig_hup = 0;
+			evout_sync(&out);
 			evout_reopen(&out);
 		}
 		if (sig_usr1) {
@@ -579,6 +610,7 @@ main(int argc, char *argv[])
 		r = EX_RUNTIME;
 	pcap_close(pc);
 	pc = NULL;
+	free(rbuf);
 	flow_free(ft);
 	free(expr);
 	return r;

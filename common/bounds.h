@@ -42,6 +42,18 @@
 /* bytes held by all flows' reassembly and parsers; past it they skip, not grow */
 #define REASM_MEM_MAX		(32 * 1024 * 1024)
 #define SMTP_MEM_MAX		(64 * 1024 * 1024)
+/*
+ * Bytes of event lines gathered before one write(2) when a capture file
+ * is read into a regular file: a few hundred lines in one system call
+ * instead of one each, and more than the longest JSON line (7 times
+ * EVENT_LINE_MAX).
+ */
+#define OUT_BATCH_MAX		(64 * 1024)
+/*
+ * Bytes libpcap reads from a capture file at a time (-r): 256 KiB, one
+ * read(2) where stdio's 4 KiB made 64.
+ */
+#define READ_BUF_SIZE		(256 * 1024)
 /* event lines kept while the log cannot be written (disk full, removed) */
 #define OUT_BACKLOG_MAX		(1024 * 1024)
 /*

@@ -308,8 +308,8 @@ check_path(struct evout *o)
  * replaced) waits in a bounded backlog and is tried again with the
  * next one.  Returns -1 only when a pipe's reader has gone.
  */
-int
-evout_line(struct evout *o, const char *line, size_t len)
+static int
+line_out(struct evout *o, const char *line, size_t len)
 {
 	size_t	 w = 0;
 
@@ -359,6 +359,64 @@ evout_line(struct evout *o, const char *line, size_t len)
 	return 0;
 }
 
+/*
+ * Batching, for a capture file read into a regular file: the lines go
+ * out OUT_BATCH_MAX bytes at a time, whole lines in one write(2), which
+ * an O_APPEND file takes whole or not at all as it takes one line.  A
+ * batch that is not written whole (the disk full, the log gone) is
+ * taken back as write_line() takes back a line, and its lines go again
+ * one by one, through the backlog and the counts, as without batching.
+ */
+int
+evout_batch(struct evout *o)
+{
+	if (o->stream || o->batch != NULL)
+		return 0;
+	if ((o->batch = malloc(OUT_BATCH_MAX)) == NULL)
+		return -1;
+	o->batchlen = 0;
+	return 0;
+}
+
+/* write what the batch holds; -1 only when a pipe's reader has gone */
+int
+evout_sync(struct evout *o)
+{
+	const char	*p, *nl;
+	size_t		 n, off, l;
+
+	if ((n = o->batchlen) == 0)
+		return 0;
+	o->batchlen = 0;
+	if (!o->closed && !o->stalled && o->backlen == 0) {
+		check_path(o);
+		if (o->backlen == 0 && write_line(o, o->batch, n) == n)
+			return 0;
+	}
+	for (off = 0; off < n; off += l) {
+		p = o->batch + off;
+		nl = memchr(p, '\n', n - off);
+		l = nl != NULL ? (size_t)(nl - p) + 1 : n - off;
+		if (line_out(o, p, l) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+evout_line(struct evout *o, const char *line, size_t len)
+{
+	if (o->batch == NULL)
+		return line_out(o, line, len);
+	if (o->batchlen + len > OUT_BATCH_MAX && evout_sync(o) == -1)
+		return -1;
+	if (len > OUT_BATCH_MAX)
+		return line_out(o, line, len);
+	memcpy(o->batch + o->batchlen, line, len);
+	o->batchlen += len;
+	return 0;
+}
+
 /* an event: the line, or its JSON rendering */
 int
 evout_event(struct evout *o, struct ev_buf *b)
@@ -388,6 +446,7 @@ evout_close(struct evout *o)
 	const char	*p, *end;
 	uint64_t	 n = 0;
 
+	(void)evout_sync(o);
 	if (o->backlen > 0 && evout_flush(o) == -1) {
 		end = o->backlog + o->backlen;
 		for (p = o->backlog; p < end &&
@@ -402,4 +461,6 @@ evout_close(struct evout *o)
 		close(o->fd);
 	free(o->backlog);
 	o->backlog = NULL;
+	free(o->batch);
+	o->batch = NULL;
 }

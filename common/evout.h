@@ -24,6 +24,8 @@ struct evout {
 	volatile sig_atomic_t *stop;	/* set by the signal to stop, or NULL */
 	int		 stalled;	/* not read for OUT_STOP_WAIT after it */
 	long		 checked;	/* second of the last look at the path */
+	char		*batch;		/* lines gathered, not yet written */
+	size_t		 batchlen;
 };
 
 int	 evout_open(struct evout *, const char *, int);
@@ -31,6 +33,8 @@ void	 evout_reopen(struct evout *);
 int	 evout_event(struct evout *, struct ev_buf *);
 int	 evout_line(struct evout *, const char *, size_t);
 int	 evout_flush(struct evout *);
+int	 evout_batch(struct evout *);
+int	 evout_sync(struct evout *);
 void	 evout_close(struct evout *);
 const char *evout_why(int);
 
