@@ -504,9 +504,8 @@ main(int argc, char *argv[])
 	if (!decode_known(dlt))
 		link_refuse(rfile != NULL ? rfile : iface, dlt);
 	set_filter(pc, ports, nports, expr);
-	if (evout_open(&out, wfile, json) == -1) {
-		fprintf(stderr, "capturo: event log %s: %s\n", wfile,
-		    evout_why(errno));
+	if (evout_open(&out, wfile, json, eb, sizeof(eb)) == -1) {
+		fprintf(stderr, "capturo: event log %s\n", eb);
 		return EX_RUNTIME;
 	}
 	/* a stop must not wait forever for a reader that does not read */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,14 +18,15 @@
 
 /*
  * Open the log the way p0f opens its own: append only (read only to
- * look at its last byte), never through
- * a symbolic link, a regular file only, created 0640, one writer at a
- * time (an exclusive flock).  -1 with errno; evout_why() says it.
+ * look at its last byte), never through a symbolic link, a regular
+ * file only, created 0640, one writer at a time (an exclusive flock).
+ * -1 with "PATH: what is wrong" in err.
  */
 static int
-open_log(const char *path)
+open_log(const char *path, char *err, size_t errlen)
 {
 	struct stat	 st;
+	const char	*why = NULL;
 	int		 fd;
 	char		 c;
 
@@ -33,19 +35,17 @@ open_log(const char *path)
 	if (fd == -1 && errno == ENOENT)
 		fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0640);
-	if (fd == -1) {
-		if (errno == ELOOP)
-			errno = EMLINK;
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		close(fd);
-		errno = EWOULDBLOCK;
+	if (fd == -1)
+		why = errno == ELOOP ? "is a symbolic link, refused" :
+		    strerror(errno);
+	else if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode))
+		why = "is not a regular file";
+	else if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		why = "is held by another writer (flock)";
+	if (why != NULL) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		if (fd != -1)
+			close(fd);
 		return -1;
 	}
 	/* O_NONBLOCK only kept a FIFO from hanging the open */
@@ -57,30 +57,17 @@ open_log(const char *path)
 	 */
 	if (st.st_size > 0 && pread(fd, &c, 1, st.st_size - 1) == 1 &&
 	    c != '\n' && write(fd, "\n", 1) != 1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	return fd;
 }
 
-const char *
-evout_why(int e)
-{
-	switch (e) {
-	case EMLINK:
-		return "is a symbolic link, refused";
-	case EINVAL:
-		return "is not a regular file";
-	case EWOULDBLOCK:
-		return "is held by another writer (flock)";
-	default:
-		return strerror(e);
-	}
-}
-
-/* path NULL: standard output.  Returns -1 with errno if the file won't open. */
+/* path NULL: standard output.  -1 with "PATH: what is wrong" in err. */
 int
-evout_open(struct evout *o, const char *path, int json)
+evout_open(struct evout *o, const char *path, int json, char *err,
+    size_t errlen)
 {
 	struct stat	 st;
 
@@ -89,7 +76,7 @@ evout_open(struct evout *o, const char *path, int json)
 	o->json = json;
 	o->fd = STDOUT_FILENO;
 	if (path != NULL)
-		return (o->fd = open_log(path)) == -1 ? -1 : 0;
+		return (o->fd = open_log(path, err, errlen)) == -1 ? -1 : 0;
 	/* a pipe, a socket, a terminal: what is written cannot be taken back */
 	o->stream = fstat(o->fd, &st) == -1 || !S_ISREG(st.st_mode);
 	return 0;
@@ -108,6 +95,7 @@ void
 evout_reopen(struct evout *o)
 {
 	struct stat	 fst, pst;
+	char		 err[512];
 	int		 fd;
 
 	if (o->path == NULL)
@@ -116,10 +104,10 @@ evout_reopen(struct evout *o)
 	    lstat(o->path, &pst) == 0 && pst.st_ino == fst.st_ino &&
 	    pst.st_dev == fst.st_dev)
 		return;
-	if ((fd = open_log(o->path)) == -1) {
+	if ((fd = open_log(o->path, err, sizeof(err))) == -1) {
 		if (!o->warned)
-			log_warnx("%s: %s; events are kept and written when "
-			    "it can be opened", o->path, evout_why(errno));
+			log_warnx("%s; events are kept and written when "
+			    "it can be opened", err);
 		o->warned = 1;
 		if (o->fd != -1)
 			close(o->fd);

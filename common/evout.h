@@ -28,7 +28,7 @@ struct evout {
 	size_t		 batchlen;
 };
 
-int	 evout_open(struct evout *, const char *, int);
+int	 evout_open(struct evout *, const char *, int, char *, size_t);
 void	 evout_reopen(struct evout *);
 int	 evout_event(struct evout *, struct ev_buf *);
 int	 evout_line(struct evout *, const char *, size_t);
@@ -36,6 +36,5 @@ int	 evout_flush(struct evout *);
 int	 evout_batch(struct evout *);
 int	 evout_sync(struct evout *);
 void	 evout_close(struct evout *);
-const char *evout_why(int);
 
 #endif /* EVOUT_H */

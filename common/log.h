@@ -20,7 +20,8 @@
  *   once and adds only where it was.
  * - errno values are not given other meanings for a caller to decode
  *   (no EMLINK for "a symbolic link"): such a case is a message, as
- *   above.
+ *   above.  tail_why() still decodes EINVAL as "not a regular file";
+ *   it is to become a message in the caller's buffer too.
  * - A function that logs a failure itself has dealt with it (it goes
  *   on, retries or skips) and returns success or a count; it does not
  *   also return -1 for its caller to report the same failure again.

@@ -1085,6 +1085,7 @@ static int
 setup(const struct opts *o)
 {
 	struct sigaction sa;
+	char		 err[512];
 	int		 i, r;
 
 	log_init("detengo", !o->usesyslog);
@@ -1098,9 +1099,8 @@ setup(const struct opts *o)
 	/* without -s a dry run keeps no state: it must change nothing */
 	if (g.statepath == NULL && !g.dry)
 		g.statepath = STATE_DEFAULT;
-	if (evout_open(&g.out, o->wfile, 0) == -1) {
-		fprintf(stderr, "detengo: %s: %s\n", o->wfile,
-		    evout_why(errno));
+	if (evout_open(&g.out, o->wfile, 0, err, sizeof(err)) == -1) {
+		fprintf(stderr, "detengo: %s\n", err);
 		return EX_RUNTIME;
 	}
 	memset(&sa, 0, sizeof(sa));
