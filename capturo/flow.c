@@ -200,6 +200,19 @@ smtp_event(void *ctx, const struct smtp_event *ev)
 		if (ev->reply)
 			event_addu(b, "reply", (unsigned)ev->reply);
 		break;
+	case SMTP_EV_REFUSED:
+		ev_start(f, "refused");
+		event_adds(b, "verb", ev->verb);
+		if (ev->arg)
+			event_add(b, ev->verb[0] == 'M' ? "from" : "to",
+			    ev->arg, ev->arglen);
+		event_addu(b, "reply", (unsigned)ev->reply);
+		break;
+	case SMTP_EV_UNHEARD:
+		ev_start(f, "unheard");
+		if (ev->pending)
+			event_addu(b, "pending", ev->pending);
+		break;
 	}
 	if (ev->cut)
 		event_cut(b);

@@ -94,6 +94,16 @@ struct smtp {
 	uint16_t	 pendn[SMTP_PIPE_MAX];
 	unsigned	 phead, pcount;
 
+	/*
+	 * The paths of the MAIL and RCPT commands among them, in the
+	 * same order: entries of a 2-byte length, a cut flag and the
+	 * path.  envlost counts the newest ones that found no room.
+	 */
+	uint8_t		*env;
+	size_t		 envhead, envlen;
+	unsigned	 envn, envlost;
+	int		 unheard;	/* the unheard event was written */
+
 	/* the transaction */
 	unsigned	 rcpt_sent, rcpt_ok;
 	unsigned	 msgs;
@@ -198,6 +208,7 @@ smtp_free(struct smtp *s)
 		return;
 	mem_put(s, s->line, SMTP_LINE_MAX);
 	mem_put(s, s->hold, SMTP_HOLD_MAX);
+	mem_put(s, s->env, SMTP_ENV_MAX);
 	hdr_free(s);
 	auth_clear(s);
 	mem = s->mem;
@@ -289,27 +300,163 @@ emit_auth(struct smtp *s)
 
 /* --- the answers awaited --- */
 
+/* the paths of MAIL and RCPT awaiting their answers are forgotten */
+static void
+env_clear(struct smtp *s)
+{
+	mem_put(s, s->env, SMTP_ENV_MAX);
+	s->env = NULL;
+	s->envhead = s->envlen = 0;
+	s->envn = s->envlost = 0;
+}
+
+/* keep the path of a MAIL or RCPT until its answer */
+static void
+env_push(struct smtp *s, const char *a, size_t alen, int cut)
+{
+	size_t	 need = 3 + alen;
+
+	if (s->envlost == 0 && s->env == NULL &&
+	    (s->env = mem_get(s, SMTP_ENV_MAX)) == NULL) {
+		s->envlost++;
+		return;
+	}
+	if (s->envlost == 0 && s->envlen + need > SMTP_ENV_MAX &&
+	    s->envhead > 0) {
+		memmove(s->env, s->env + s->envhead, s->envlen - s->envhead);
+		s->envlen -= s->envhead;
+		s->envhead = 0;
+	}
+	/* the order is kept: once one found no room, so do the later ones */
+	if (s->envlost > 0 || s->envlen + need > SMTP_ENV_MAX) {
+		s->envlost++;
+		return;
+	}
+	s->env[s->envlen] = (uint8_t)(alen >> 8);
+	s->env[s->envlen + 1] = (uint8_t)alen;
+	s->env[s->envlen + 2] = (uint8_t)(cut != 0);
+	memcpy(s->env + s->envlen + 3, a, alen);
+	s->envlen += need;
+	s->envn++;
+}
+
+/*
+ * The path of the oldest MAIL or RCPT awaiting its answer, taken off;
+ * *a is NULL when it was not kept.  It stays valid until the next
+ * env_push().
+ */
+static void
+env_pop(struct smtp *s, const char **a, size_t *alen, int *cut)
+{
+	const uint8_t	*e;
+
+	*a = NULL;
+	*alen = 0;
+	*cut = 1;
+	if (s->envn == 0) {
+		if (s->envlost > 0)
+			s->envlost--;
+		return;
+	}
+	e = s->env + s->envhead;
+	*alen = (size_t)e[0] << 8 | e[1];
+	*cut = e[2];
+	*a = (const char *)e + 3;
+	s->envhead += 3 + *alen;
+	if (--s->envn == 0 && s->envlost == 0)
+		s->envhead = s->envlen = 0;
+}
+
+/* the server refused a MAIL or RCPT: the refused event names it */
+static void
+emit_refused(struct smtp *s, enum pcmd c, int code)
+{
+	struct smtp_event ev;
+	const char	*a;
+	size_t		 alen;
+	int		 cut;
+
+	env_pop(s, &a, &alen, &cut);
+	if (code >= 200 && code < 300)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_REFUSED;
+	ev.verb = c == P_MAIL ? "MAIL" : "RCPT";
+	ev.arg = a;
+	ev.arglen = alen;
+	ev.reply = code;
+	ev.cut = cut;
+	/* a message pipelined after it (BDAT) still waits for its answer */
+	s->emit(s->ctx, &ev);
+}
+
+/* MAIL and RCPT commands awaiting their answers */
+static unsigned
+env_pending(const struct smtp *s)
+{
+	unsigned	 i, n = 0, k;
+
+	for (i = 0; i < s->pcount; i++) {
+		k = (s->phead + i) % SMTP_PIPE_MAX;
+		if (s->pend[k] == P_MAIL || s->pend[k] == P_RCPT)
+			n += s->pendn[k];
+	}
+	return n;
+}
+
+/*
+ * From here on the answers to MAIL and RCPT will not be seen: said
+ * once, before the first mail or rcpt line it concerns, or at once
+ * with the number of those already written and still unanswered.
+ */
+static void
+emit_unheard(struct smtp *s, unsigned pending)
+{
+	struct smtp_event ev;
+
+	if (s->unheard)
+		return;
+	s->unheard = 1;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_UNHEARD;
+	ev.pending = pending;
+	s->emit(s->ctx, &ev);
+}
+
+/* the answers awaited will not be matched: forget them, and say so */
+static void
+pend_clear(struct smtp *s)
+{
+	unsigned	 n = env_pending(s);
+
+	if (n > 0)
+		emit_unheard(s, n);
+	s->pcount = 0;
+	env_clear(s);
+}
+
 /* answers can no longer be matched to commands: go on as one-sided */
 static void
 go_blind(struct smtp *s)
 {
 	s->blind = 1;
 	s->server_live = 0;
-	s->pcount = 0;
+	pend_clear(s);
 }
 
-static void
+/* 0 when the command now awaits its answer */
+static int
 pend_push(struct smtp *s, enum pcmd c)
 {
 	unsigned	 last;
 
 	if (s->blind)
-		return;
+		return -1;
 	if (s->pcount > 0) {
 		last = (s->phead + s->pcount - 1) % SMTP_PIPE_MAX;
 		if (s->pend[last] == (uint8_t)c && s->pendn[last] < UINT16_MAX) {
 			s->pendn[last]++;
-			return;
+			return 0;
 		}
 	}
 	if (s->pcount == SMTP_PIPE_MAX) {
@@ -319,12 +466,13 @@ pend_push(struct smtp *s, enum pcmd c)
 		 * the oldest would give a DATA the answer of a NOOP.
 		 */
 		go_blind(s);
-		return;
+		return -1;
 	}
 	last = (s->phead + s->pcount) % SMTP_PIPE_MAX;
 	s->pend[last] = (uint8_t)c;
 	s->pendn[last] = 1;
 	s->pcount++;
+	return 0;
 }
 
 /* the command the next answer is for, or -1 */
@@ -452,9 +600,7 @@ sync_answer(struct smtp *s)
 static void
 resume_assumed(struct smtp *s)
 {
-	s->server_live = 0;
-	s->blind = 1;
-	s->pcount = 0;
+	go_blind(s);
 	switch (s->waitcmd) {
 	case P_DATA:
 		msg_begin(s);
@@ -1004,16 +1150,19 @@ keyword(const uint8_t *p, const uint8_t *end, const char *verb,
 	return q + strlen(kw);
 }
 
-/* the mail or rcpt event of the path in p..end */
+/*
+ * The mail or rcpt event of the path in p..end; the command then
+ * awaits its answer, with its path to name it if it is refused.
+ */
 static void
-path_event(struct smtp *s, struct smtp_event *ev, enum smtp_evtype type,
+path_event(struct smtp *s, struct smtp_event *ev, enum pcmd c,
     const uint8_t *p, const uint8_t *end)
 {
 	const uint8_t	*a;
 	size_t		 alen;
 
 	parse_path(p, end, &a, &alen);
-	ev->type = type;
+	ev->type = c == P_MAIL ? SMTP_EV_MAIL : SMTP_EV_RCPT;
 	ev->arg = (const char *)a;
 	ev->arglen = alen;
 	/* RFC 5321 4.5.3.1.3: a path is at most 256 octets; keep twice that */
@@ -1021,7 +1170,22 @@ path_event(struct smtp *s, struct smtp_event *ev, enum smtp_evtype type,
 		ev->arglen = SMTP_ADDR_MAX;
 		ev->cut = 1;
 	}
+	/*
+	 * The server was never heard (a one-sided capture), or its
+	 * answers can no longer be matched: said once, before the line.
+	 * The server is not listened to from there on, so that no
+	 * refused line can follow.
+	 */
+	if (!s->server_live) {
+		if (!s->blind)
+			go_blind(s);
+		if (s->msgpending)
+			emit_message(s, 0);
+		emit_unheard(s, 0);
+	}
 	emit(s, ev);
+	if (pend_push(s, c) == 0)
+		env_push(s, ev->arg, ev->arglen, ev->cut);
 }
 
 /* one command line, its line end removed */
@@ -1057,12 +1221,10 @@ command(struct smtp *s, const uint8_t *p, size_t len, int cut)
 		emit(s, &ev);
 	} else if ((q = keyword(p, end, "MAIL", "FROM:")) != NULL) {
 		transaction_reset(s);
-		path_event(s, &ev, SMTP_EV_MAIL, q, end);
-		pend_push(s, P_MAIL);
+		path_event(s, &ev, P_MAIL, q, end);
 	} else if ((q = keyword(p, end, "RCPT", "TO:")) != NULL) {
 		s->rcpt_sent++;
-		path_event(s, &ev, SMTP_EV_RCPT, q, end);
-		pend_push(s, P_RCPT);
+		path_event(s, &ev, P_RCPT, q, end);
 	} else if (isverb(p, len, "DATA")) {
 		pend_push(s, P_DATA);
 		if (s->server_live)
@@ -1260,7 +1422,7 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 	}
 	if (!s->server_live || s->blind)
 		return;
-	c = pend_pop(s);
+	c = pend_peek(s);
 	if (s->cmode == C_DATA && s->data354 && c != P_DATA) {
 		/*
 		 * The server speaks while the client is within a DATA
@@ -1269,7 +1431,7 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 		 */
 		s->msgcut = 1;
 		s->cmode = C_CMD;
-		s->pcount = 0;
+		pend_clear(s);
 		s->msgpending = 1;
 		emit_message(s, code);
 		return;
@@ -1285,14 +1447,18 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 			resume_assumed(s);
 		return;
 	}
+	pend_pop(s);
 	switch (c) {
 	case P_MAIL:
+		emit_refused(s, P_MAIL, code);
+		/* FALLTHROUGH */
 	case P_HELO:
 	case P_RSET:
 		if (code >= 200 && code < 300)
 			s->rcpt_ok = 0;
 		break;
 	case P_RCPT:
+		emit_refused(s, P_RCPT, code);
 		if (code >= 200 && code < 300)
 			s->rcpt_ok++;
 		break;
@@ -1462,9 +1628,7 @@ smtp_gap(struct smtp *s, enum smtp_dir dir, size_t len)
 		s->sskip = 1;
 		s->slinelen = 0;
 		if (s->paused || s->pcount > 0) {
-			s->pcount = 0;
-			s->server_live = 0;
-			s->blind = 1;
+			go_blind(s);
 			if (s->paused)
 				resume_assumed(s);
 		}
@@ -1531,6 +1695,9 @@ smtp_end(struct smtp *s)
 	/* an answer that never came: read what was held as a yes */
 	if (s->paused && s->holdlen > 0)
 		resume_assumed(s);
+	/* MAIL and RCPT whose answers did not come before the end */
+	if (s->server_live)
+		pend_clear(s);
 	/* one-sided, mid-stream: the last packet held the end of a message */
 	if (s->unsynced && !s->server_seen && held_dot(s) > 0) {
 		sync_held(s);

@@ -11,8 +11,11 @@ enum smtp_evtype {
 	SMTP_EV_STARTTLS,	/* reply */
 	SMTP_EV_MAIL,		/* arg = reverse-path, "" for <> */
 	SMTP_EV_RCPT,		/* arg = forward-path */
-	SMTP_EV_MESSAGE		/* arg = subject or NULL, arg2 = msgid or NULL,
+	SMTP_EV_MESSAGE,	/* arg = subject or NULL, arg2 = msgid or NULL,
 				   size, rcpts, reply */
+	SMTP_EV_REFUSED,	/* verb = "MAIL" or "RCPT", arg = its path or
+				   NULL when not kept, reply */
+	SMTP_EV_UNHEARD		/* pending: MAIL and RCPT left unanswered */
 };
 
 struct smtp_event {
@@ -25,6 +28,7 @@ struct smtp_event {
 	uint64_t	 size;
 	unsigned	 rcpts;
 	int		 reply;		/* the server's reply code, 0: not seen */
+	unsigned	 pending;
 	int		 cut;		/* a value was cut at a limit */
 };
 

@@ -107,6 +107,13 @@
 #define MIME_ICONV_CACHE	4
 /* addresses: RFC 5321 4.5.3.1.3 says 256 octets for a path */
 #define SMTP_ADDR_MAX		512
+/*
+ * Paths of the MAIL and RCPT commands awaiting their answer, kept to
+ * name the one the server refuses: Postfix's client pipelines 50
+ * recipients, Exim's 100; a deeper pipeline gets refused lines
+ * without the path (cut=1).
+ */
+#define SMTP_ENV_MAX		4096
 /* a HELO name or an AUTH user name */
 #define SMTP_NAME_MAX		256
 

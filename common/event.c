@@ -26,6 +26,8 @@ static const struct schema schemas[] = {
 	{ "message",	{ CONN, "subject", "msgid", "!size", "!rcpts",
 			    "reply" } },
 	{ "close",	{ CONN, "!how", "!msgs" } },
+	{ "refused",	{ CONN, "!verb", "from", "to", "!reply" } },
+	{ "unheard",	{ CONN, "pending" } },
 	/* detengo's own report lines */
 	{ "block",	{ "sid", "src", "!host", "chain", "ports", "until" } },
 	{ "unblock",	{ "!host", "reason" } },
@@ -855,6 +857,7 @@ event_json(const struct ev_rec *r, char *out, size_t outsz)
 		    (strcmp(r->f[f].key, "size") == 0 ||
 		    strcmp(r->f[f].key, "rcpts") == 0 ||
 		    strcmp(r->f[f].key, "msgs") == 0 ||
+		    strcmp(r->f[f].key, "pending") == 0 ||
 		    strcmp(r->f[f].key, "cut") == 0);
 		for (i = 0; num && i < r->f[f].len; i++)
 			if (v[i] < '0' || v[i] > '9')

@@ -279,6 +279,8 @@ SCHEMA = {
     "message": COMMON + [("subject", 0), ("msgid", 0), ("size", 1),
                          ("rcpts", 1), ("reply", 0)],
     "close": COMMON + [("how", 1), ("msgs", 1)],
+    "refused": COMMON + [("verb", 1), ("from", 0), ("to", 0), ("reply", 1)],
+    "unheard": COMMON + [("pending", 0)],
     "block": [("sid", 0), ("src", 0), ("host", 1), ("chain", 0),
               ("ports", 0), ("until", 0)],
     "skip": [("sid", 0), ("src", 0), ("host", 1), ("reason", 1)],
@@ -641,7 +643,10 @@ def fields_sessions(v6=False):
         ev("helo", ("verb", "EHLO"), ("name", b"2026-03-03T16:45:44.880222Z")),
         ev("mail", ("from", b'"x src=192.0.2.25:25 dst=203.0.113.25:25 '
                     b'from=y"@example.org')),
-    ] + [ev("rcpt", ("to", to)) for _, _, to in rcpts] + [
+    ] + [e for _, r, to in rcpts for e in [ev("rcpt", ("to", to))] + (
+        [] if r == OK_RCPT else
+        [ev("refused", ("verb", "RCPT"), ("to", to), ("reply", r[:3]))])
+    ] + [
         ev("message", ("subject", subject),
            ("msgid", b"<a b src=192.0.2.25:25\x1b[0m@example.org>"),
            ("size", message_size(body)), ("rcpts", ok), ("reply", 250)),
@@ -877,10 +882,12 @@ def odd_sessions():
     smtp_quit(s)
     sessions.append(s)
     # past SMTP_PIPE_MAX capturo stops matching answers to commands (it
-    # reads on as for a one-sided capture): the message has no reply=,
-    # and still nothing of its body is read as a command
-    want[43003] = dialog + [ev("message", ("subject", "odd"), ("size", size),
-                               ("rcpts", 1)), tail[1]]
+    # reads on as for a one-sided capture), and says so before the mail
+    # line: the message has no reply=, and still nothing of its body is
+    # read as a command
+    want[43003] = dialog[:2] + [ev("unheard")] + dialog[2:] + [
+        ev("message", ("subject", "odd"), ("size", size), ("rcpts", 1)),
+        tail[1]]
 
     # a server that never answers after its banner; the client goes on
     s = Session(43004).handshake().server(BANNER)
@@ -891,7 +898,9 @@ def odd_sessions():
     s.client(b"QUIT\r\n")
     s.close()
     sessions.append(s)
-    want[43004] = dialog + [ev("message", ("subject", "odd"), ("size", size),
+    # the answers to MAIL and RCPT never come: unheard says so for both
+    want[43004] = dialog + [ev("unheard", ("pending", 2)),
+                            ev("message", ("subject", "odd"), ("size", size),
                                ("rcpts", 1)),
                             ev("close", ("how", "fin"), ("msgs", 1))]
 
@@ -928,7 +937,11 @@ def long_line_sessions():
     # and a path is cut at SMTP_ADDR_MAX (512)
     want[44001] = [ev("connect"), HELO_EV,
                    ev("mail", ("from", "a@example.org"), ("cut", 1)),
+                   ev("refused", ("verb", "MAIL"), ("from", "a@example.org"),
+                      ("reply", 500), ("cut", 1)),
                    ev("mail", ("from", b"b" * 512), ("cut", 1)),
+                   ev("refused", ("verb", "MAIL"), ("from", b"b" * 512),
+                      ("reply", 500), ("cut", 1)),
                    ev("mail", ("from", "next@example.org")),
                    ev("close", ("how", "fin"), ("msgs", 0))]
     for port, before in ((44002, True), (44003, False)):
@@ -1150,6 +1163,8 @@ def tcp_sessions():
                    ev("mail", ("from", "a@example.org")),
                    ev("rcpt", ("to", "r@example.net")),
                    ev("rcpt", ("to", "no@example.net")),
+                   ev("refused", ("verb", "RCPT"), ("to", "no@example.net"),
+                      ("reply", 550)),
                    ev("message", ("subject", "tcp"),
                       ("size", message_size(body)), ("rcpts", 1),
                       ("reply", 250)),

@@ -4,8 +4,11 @@
 Each tests/data/rec-NAME.pcap was recorded from real clients and servers
 in network namespaces; rec-NAME.expect holds what the server logged
 (mail, rcpt, message with decoded subject and size, auth).  capturo must
-report exactly those facts, every line must be a well-formed event, and
-no "# secret:" string may appear anywhere in its output.
+report exactly those facts (a mail or rcpt line that a refused line
+names is not one: the server did not take it, and the refused line is
+a fact of its own, "refused ip verb path reply"), every line must be a
+well-formed event, and no "# secret:" string may appear anywhere in its
+output.
 Prints "ok ..." / "not ok ..." lines.
 """
 import collections
@@ -46,7 +49,7 @@ def run(pcap, exp):
     if r.returncode != 0 or "Sanitizer" in err or "runtime error" in err:
         print("not ok - %s: exit %d %s" % (name, r.returncode, err[-1500:]))
         return 1
-    got = collections.Counter()
+    got, refused = collections.Counter(), collections.Counter()
     starttls = 0
     for line in out.splitlines():
         ev, f = parse(line)
@@ -58,12 +61,23 @@ def run(pcap, exp):
             got[("mail", src, val("from"))] += 1
         elif ev == "rcpt":
             got[("rcpt", src, val("to"))] += 1
+        elif ev == "refused":
+            # the server did not take it: not one of its facts
+            kind = "mail" if val("verb") == "MAIL" else "rcpt"
+            path = val("from" if kind == "mail" else "to")
+            refused[(kind, src, path)] += 1
+            got[("refused", src, val("verb"), path, val("reply"))] += 1
         elif ev == "message":
             got[("message", src, val("subject"), val("size"))] += 1
         elif ev == "auth":
             got[("auth", src, val("mech"), val("user"))] += 1
         elif ev == "starttls" and val("reply") == "220":
             starttls += 1
+    if refused - got:
+        print("not ok - %s: refused lines for commands never reported: %s"
+              % (name, dict(refused - got)))
+        return 1
+    got -= refused
     fails = 0
     if opaque:
         want = collections.Counter()

@@ -273,6 +273,27 @@ main(void)
 	r = event_parse("2026-03-03T16:45:44.880222Z future x=1", 38, &rec,
 	    &why);
 	ok(r == EV_UNKNOWN, "an unknown event is told apart");
+	/* the answers to MAIL and RCPT: refused and unheard */
+	line = "2026-03-03T16:45:44.880222Z refused sid=7f3a2c01 "
+	    "src=198.51.100.10:43712 dst=203.0.113.25:25 verb=MAIL "
+	    "from=bob@example.com reply=503\n";
+	r = event_parse(line, strlen(line), &rec, &why);
+	ok(r == 0 && strcmp(event_get(&rec, "from", NULL),
+	    "bob@example.com") == 0 && strcmp(event_get(&rec, "reply", NULL),
+	    "503") == 0, "a refused MAIL parses (%s)", r ? why : "ok");
+	line = "2026-03-03T16:45:44.880222Z unheard sid=7f3a2c01 "
+	    "src=198.51.100.10:43712 dst=203.0.113.25:25 pending=2\n";
+	r = event_parse(line, strlen(line), &rec, &why);
+	ok(r == 0 && strcmp(event_get(&rec, "pending", NULL), "2") == 0,
+	    "an unheard line parses (%s)", r ? why : "ok");
+	bad("a refused line without its reply",
+	    "2026-03-03T16:45:44.880222Z refused sid=7f3a2c01 "
+	    "src=198.51.100.10:43712 dst=203.0.113.25:25 verb=RCPT to=a@b",
+	    "required key missing");
+	bad("a from= on a message line, unknown to its schema",
+	    "2026-03-03T16:45:44.880222Z message sid=7f3a2c01 "
+	    "src=198.51.100.10:43712 dst=203.0.113.25:25 size=1 rcpts=1 "
+	    "from=a@b", "unknown key or key out of order");
 	/*
 	 * An unknown event has no schema: the rules of the grammar alone
 	 * refuse it, each for its own reason.  Its duplicate key is the

@@ -25,7 +25,7 @@ static void
 collect(void *ctx, const struct smtp_event *ev)
 {
 	static const char *names[] = { "helo", "auth", "starttls", "mail",
-	    "rcpt", "message" };
+	    "rcpt", "message", "refused", "unheard" };
 	char	 num[96];
 
 	(void)ctx;
@@ -51,6 +51,10 @@ collect(void *ctx, const struct smtp_event *ev)
 	}
 	if (ev->reply) {
 		snprintf(num, sizeof(num), " reply=%d", ev->reply);
+		put(num, strlen(num));
+	}
+	if (ev->pending) {
+		snprintf(num, sizeof(num), " pending=%u", ev->pending);
 		put(num, strlen(num));
 	}
 	if (ev->cut)
@@ -358,6 +362,51 @@ main(void)
 		"C:RCPT TO:<b@x>\r\n", "S:250 ok\r\n",
 		"C:DATA\r\n", "S:354 go\r\n", "C:\r\nx\r\n.\r\n",
 		"S:250 queued\r\n", NULL };
+	/* refused MAIL (553) and a new one taken, in one pipeline */
+	static const char *mail_553[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 PIPELINING\r\n",
+		"C:MAIL FROM:<bad@x>\r\nRCPT TO:<a@x>\r\nDATA\r\n",
+		"S:553 5.7.1 sender rejected\r\n503 5.5.1 need MAIL\r\n"
+		    "503 5.5.1 need RCPT\r\n",
+		"C:MAIL FROM:<good@x>\r\nRCPT TO:<a@x>\r\nDATA\r\n",
+		"S:250 ok\r\n250 ok\r\n354 go\r\n", "C:\r\nx\r\n.\r\n",
+		"S:250 queued\r\n", NULL };
+	/* CHUNKING: the refusal comes before the message pipelined after it */
+	static const char *bdat_refused[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n",
+		"S:250-PIPELINING\r\n250 CHUNKING\r\n",
+		"C:MAIL FROM:<w@x>\r\nRCPT TO:<no@x>\r\nRCPT TO:<yes@x>\r\n"
+		    "BDAT 3 LAST\r\nhi\n",
+		"S:250 ok\r\n550 5.1.1 no such user\r\n250 ok\r\n"
+		    "250 queued\r\n", NULL };
+	/* RSET after a refused recipient: a new transaction, answered */
+	static const char *rset_refused[] = {
+		"S:220 mx\r\n", "C:HELO pc\r\n", "S:250 ok\r\n",
+		"C:MAIL FROM:<w@x>\r\n", "S:250 ok\r\n",
+		"C:RCPT TO:<no@x>\r\n", "S:450 4.2.0 greylisted\r\n",
+		"C:RSET\r\n", "S:250 ok\r\n",
+		"C:MAIL FROM:<w2@x>\r\n", "S:250 ok\r\n", NULL };
+	/* answers nobody asked for take no command's place */
+	static const char *fake_replies[] = {
+		"S:220 mx\r\n", "C:HELO pc\r\n",
+		"S:250 ok\r\n550 fake\r\n503 fake\r\n",
+		"C:MAIL FROM:<w@x>\r\n", "S:250 ok\r\n",
+		"S:550 5.1.1 for nothing\r\n", "C:RCPT TO:<a@x>\r\n",
+		"S:250 ok\r\n", NULL };
+	/* the server's side lost while answers are awaited */
+	static const char *answers_lost[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 PIPELINING\r\n",
+		"C:MAIL FROM:<w@x>\r\nRCPT TO:<a@x>\r\nRCPT TO:<b@x>\r\n",
+		"S:250 ok\r\n", "H:20", "S:250 ok\r\n",
+		"C:MAIL FROM:<w2@x>\r\n", "S:550 no\r\n", NULL };
+	/* a STARTTLS refused keeps the transaction; one taken ends it */
+	static const char *tls_envelope[] = {
+		"S:220 mx\r\n", "C:EHLO pc\r\n", "S:250 STARTTLS\r\n",
+		"C:MAIL FROM:<w@x>\r\n", "S:550 no\r\n",
+		"C:STARTTLS\r\n", "S:454 4.7.0 TLS not available\r\n",
+		"C:MAIL FROM:<w2@x>\r\n", "S:250 ok\r\n",
+		"C:STARTTLS\r\nMAIL FROM:<injected@x>\r\n", "S:220 go\r\n",
+		"S:550 not for the injected MAIL\r\n", NULL };
 	/* a client that does not wait for 354 and is refused */
 	static const char *no_wait[] = {
 		"S:220 mx\r\n", "C:HELO pc\r\n", "S:250 ok\r\n",
@@ -397,16 +446,19 @@ main(void)
 	    "rcpt [u@c.example];mail [\"odd >local\"@g.example];");
 	check("pipelining", pipelined,
 	    "helo EHLO [pc];mail [w@x];rcpt [a@x];rcpt [b@x];rcpt [c@x];"
+	    "refused RCPT [b@x] reply=550;"
 	    "message [hi] size=21 rcpts=2 reply=250;mail [w2@x];rcpt [d@x];"
 	    "message size=5 rcpts=1 reply=250;");
 	check("a body is never read as commands", hostile_body,
 	    "helo HELO [pc];mail [w@x];rcpt [a@x];message [x] size=302 "
 	    "rcpts=1 reply=250;");
 	check("a refused DATA leaves data mode", rejected_data,
-	    "helo HELO [pc];mail [w@x];rcpt [a@x];mail [again@x];");
+	    "helo HELO [pc];mail [w@x];rcpt [a@x];"
+	    "refused RCPT [a@x] reply=550;mail [again@x];");
 	check("after a refused pipelined DATA the server reads commands",
 	    rejected_pipelined,
-	    "helo EHLO [pc];mail [w@x];rcpt [a@x];rcpt [read-as-command@x];");
+	    "helo EHLO [pc];mail [w@x];rcpt [a@x];"
+	    "refused RCPT [a@x] reply=550;rcpt [read-as-command@x];");
 	check("dot-unstuffing", stuffing,
 	    "helo HELO [pc];mail [w@x];rcpt [a@x];message size=4 rcpts=1 "
 	    "reply=250;");
@@ -416,7 +468,7 @@ main(void)
 	    "rcpts=1 reply=250;");
 	check("BDAT sizes a server refuses", bdat_bad,
 	    "helo EHLO [pc];mail [a@x];mail [b@x];mail [c@x];"
-	    "message size=22 rcpts=0 cut;");
+	    "unheard pending=3;message size=22 rcpts=0 cut;");
 	check("STARTTLS makes the rest opaque", tls,
 	    "helo EHLO [pc];starttls reply=220;");
 	check("a refused STARTTLS", tls_refused,
@@ -430,25 +482,25 @@ main(void)
 	    "helo EHLO [pc];auth LOGIN [u] reply=235;auth LOGIN [u] reply=235;"
 	    "auth CRAM-MD5 [user] reply=235;");
 	check("AUTH LOGIN, client side only", auth_onesided,
-	    "helo EHLO [pc];auth LOGIN [u];mail [after@x];");
+	    "helo EHLO [pc];auth LOGIN [u];unheard;mail [after@x];");
 	r = run(auth_plain, 0);
 	ok(strstr(r, "S3cr3t") == NULL && strstr(r, "UzNjcjN0") == NULL &&
 	    strstr(r, "AHUAUzNj") == NULL, "no password in any event");
 	check("client side only", onesided,
-	    "helo HELO [pc];mail [w@x];rcpt [a@x];message [one] size=34 "
-	    "rcpts=1;mail [w2@x];");
+	    "helo HELO [pc];unheard;mail [w@x];rcpt [a@x];message [one] "
+	    "size=34 rcpts=1;mail [w2@x];");
 	check("commands before the banner", before_banner,
 	    "helo HELO [pc];mail [w@x];rcpt [a@x];message [early] size=36 "
 	    "rcpts=1 reply=250;");
 	/* the answer ends a message or a chunk: what came before is dropped */
 	check("mid-stream inside a body", midstream_body, "");
 	check("mid-stream between commands", midstream_cmd,
-	    "mail [first@x];rcpt [a@x];");
+	    "unheard;mail [first@x];rcpt [a@x];");
 	check("a gap skips to the next command", gap_cmd,
-	    "helo HELO [pc];rcpt [a@x];");
+	    "helo HELO [pc];unheard;rcpt [a@x];");
 	check("a gap that swallowed CRLF.CRLF", gap_dot,
 	    "helo HELO [pc];mail [w@x];rcpt [a@x];message [g] size=20 "
-	    "rcpts=1 reply=250 cut;mail [w2@x];");
+	    "rcpts=1 reply=250 cut;mail [w2@x];unheard pending=1;");
 	check("EHLO and RSET reset the transaction", ehlo_reset,
 	    "helo EHLO [pc];mail [w@x];rcpt [a@x];helo EHLO [pc2];"
 	    "mail [w@x];rcpt [b@x];message size=2 rcpts=1 reply=250;"
@@ -456,9 +508,9 @@ main(void)
 	    "rcpts=1 reply=250;");
 	check("a bare-LF session", lf_session,
 	    "helo HELO [pc];mail [w@x];rcpt [a@x];message [lf] size=16 "
-	    "rcpts=1 reply=250;mail [w2@x];");
+	    "rcpts=1 reply=250;mail [w2@x];unheard pending=1;");
 	check("a server that never answers DATA", never_answers,
-	    "helo HELO [pc];mail [w@x];rcpt [a@x];");
+	    "helo HELO [pc];mail [w@x];rcpt [a@x];unheard pending=2;");
 	check("tabs and white space in front", blanks,
 	    "helo EHLO [pc];mail [w@x];rcpt [a@x];rcpt [b@x];"
 	    "message size=5 rcpts=2 reply=250;");
@@ -467,12 +519,14 @@ main(void)
 	    "message size=5 rcpts=1 reply=250;");
 	check("BDAT after HELO", bdat_helo,
 	    "helo HELO [pc];mail [w@x];rcpt [a@x];");
-	check("mid-stream in a BDAT chunk", midstream_bdat, "mail [real@x];");
+	check("mid-stream in a BDAT chunk", midstream_bdat,
+	    "unheard;mail [real@x];");
 	check("mid-stream: LF . LF is no end", midstream_lf, "");
 	check("mid-stream: a line that is no command", midstream_notcmd,
-	    "rcpt [a@x];");
+	    "unheard;rcpt [a@x];");
 	check("a lost pipelined command", gap_pipelined,
-	    "helo EHLO [pc];rcpt [friend@y];message [s] size=58 rcpts=1;");
+	    "helo EHLO [pc];unheard;rcpt [friend@y];message [s] size=58 "
+	    "rcpts=1;");
 	check("a transaction pipelined behind a refused message",
 	    after_message,
 	    "helo EHLO [pc];mail [w@x];rcpt [a@x];message [spam] size=20 "
@@ -484,10 +538,34 @@ main(void)
 	    "reply=250;");
 	check("a refused nested MAIL or EHLO keeps the transaction",
 	    nested_mail,
-	    "helo EHLO [pc];mail [w@x];rcpt [a@x];mail [z@x];helo EHLO [];"
+	    "helo EHLO [pc];mail [w@x];rcpt [a@x];mail [z@x];"
+	    "refused MAIL [z@x] reply=503;helo EHLO [];"
 	    "rcpt [b@x];message size=5 rcpts=2 reply=250;");
+	check("a refused MAIL (553) and a new one taken", mail_553,
+	    "helo EHLO [pc];mail [bad@x];rcpt [a@x];"
+	    "refused MAIL [bad@x] reply=553;refused RCPT [a@x] reply=503;"
+	    "mail [good@x];rcpt [a@x];message size=5 rcpts=1 reply=250;");
+	check("BDAT: a refused recipient comes before the message",
+	    bdat_refused,
+	    "helo EHLO [pc];mail [w@x];rcpt [no@x];rcpt [yes@x];"
+	    "refused RCPT [no@x] reply=550;message size=3 rcpts=1 "
+	    "reply=250;");
+	check("a recipient refused, RSET, a new MAIL", rset_refused,
+	    "helo HELO [pc];mail [w@x];rcpt [no@x];"
+	    "refused RCPT [no@x] reply=450;mail [w2@x];");
+	check("answers for no command refuse nothing", fake_replies,
+	    "helo HELO [pc];mail [w@x];rcpt [a@x];");
+	check("answers lost: unheard, with the lines still unanswered",
+	    answers_lost,
+	    "helo EHLO [pc];mail [w@x];rcpt [a@x];rcpt [b@x];"
+	    "unheard pending=2;mail [w2@x];");
+	check("STARTTLS: refused keeps the place, taken ends the events",
+	    tls_envelope,
+	    "helo EHLO [pc];mail [w@x];refused MAIL [w@x] reply=550;"
+	    "starttls reply=454;mail [w2@x];starttls reply=220;");
 	check("a client that does not wait for 354, refused", no_wait,
-	    "helo HELO [pc];mail [w@x];rcpt [gone@x];mail [w2@x];rcpt [b@x];"
+	    "helo HELO [pc];mail [w@x];rcpt [gone@x];"
+	    "refused RCPT [gone@x] reply=550;mail [w2@x];rcpt [b@x];"
 	    "message size=5 rcpts=1 reply=250;");
 	check("a failed AUTH says so", auth_failed,
 	    "helo EHLO [pc];auth LOGIN [alice] reply=535;");
@@ -501,8 +579,8 @@ main(void)
 	script[2] = NULL;
 	r = run(script, 0);
 	n = strlen(r);
-	ok(strncmp(r, "mail [aaaa", 10) == 0 && n == SMTP_ADDR_MAX + 23 &&
-	    strstr(r, "a] cut;rcpt [b@x];") != NULL,
+	ok(strncmp(r, "mail [aaaa", 10) == 0 && n == SMTP_ADDR_MAX + 41 &&
+	    strstr(r, "a] cut;rcpt [b@x];unheard pending=2;") != NULL,
 	    "1 MB line: the path cut at SMTP_ADDR_MAX, the next command read");
 	/*
 	 * A folded subject of 1,800 bytes with a Message-ID after it:
@@ -585,10 +663,44 @@ main(void)
 	script[5] = NULL;
 	r = run(script, 0);
 	n = strlen(r);
-	snprintf(want, sizeof(want), "rcpt [149@x];message size=5 "
-	    "rcpts=100 reply=550;");
-	ok(n > strlen(want) && strcmp(r + n - strlen(want), want) == 0,
+	snprintf(want, sizeof(want), "rcpt [149@x];refused RCPT [100@x] "
+	    "reply=452;");
+	s = strstr(r, want);
+	for (k = 0, e = r; (e = strstr(e, "refused RCPT")) != NULL; e++)
+		k++;
+	snprintf(want, sizeof(want), "refused RCPT [149@x] reply=452;"
+	    "message size=5 rcpts=100 reply=550;");
+	ok(s != NULL && k == 50 && n > strlen(want) &&
+	    strcmp(r + n - strlen(want), want) == 0,
 	    "150 pipelined recipients, 50 refused, answers still matched");
+
+	/*
+	 * 100 recipients of 100 bytes pipelined, all refused: the paths
+	 * past SMTP_ENV_MAX are not kept, and their refusals say cut.
+	 */
+	n = (size_t)snprintf(rcpts, sizeof(rcpts), "C:MAIL FROM:<w@x>\r\n");
+	for (i = 0; i < 100; i++)
+		n += (size_t)snprintf(rcpts + n, sizeof(rcpts) - n,
+		    "RCPT TO:<%096d@x>\r\n", i);
+	n = (size_t)snprintf(bigline, sizeof(bigline), "S:250 ok\r\n");
+	for (i = 0; i < 100; i++)
+		n += (size_t)snprintf(bigline + n, sizeof(bigline) - n,
+		    "550 no\r\n");
+	script[0] = "S:220 mx\r\n";
+	script[1] = rcpts;
+	script[2] = bigline;
+	script[3] = NULL;
+	r = run(script, 0);
+	for (k = 0, e = r; (e = strstr(e, "refused RCPT [")) != NULL; e++)
+		k++;
+	for (i = 0, e = r; (e = strstr(e, "refused RCPT reply=550 cut;")) !=
+	    NULL; e++)
+		i++;
+	snprintf(want, sizeof(want), "refused RCPT [%096d@x] reply=550;", 0);
+	ok(k == (SMTP_ENV_MAX - 6) / 101 && k + i == 100 &&
+	    strstr(r, want) != NULL && mem.used == 0,
+	    "a pipeline past SMTP_ENV_MAX: %d refusals named, %d cut", k,
+	    (int)i);
 
 	/* a bounded budget: parsers refuse to grow past it, no crash */
 	mem.max = 4096;
