@@ -42,6 +42,9 @@ struct run {
 	unsigned	 rcpts_total;	/* rcpt events in the connection */
 	unsigned	 rcpts_txn;	/* rcpt events since the last mail or helo */
 	unsigned	 msgs;		/* message events */
+	unsigned	 paths;		/* mail and rcpt events */
+	unsigned	 refused;	/* refused events */
+	int		 unheard;	/* the unheard event came */
 	/* the events, written out to compare runs */
 	uint8_t		*out;
 	size_t		 outlen, outcap;
@@ -102,7 +105,7 @@ check_event(void *ctx, const struct smtp_event *ev)
 	FZ_CHECK(!r->ended, "an event after smtp_end()");
 	FZ_CHECK(r->mem.used <= r->mem.max, "budget passed: %zu > %zu",
 	    r->mem.used, r->mem.max);
-	FZ_CHECK(ev->type >= SMTP_EV_HELO && ev->type <= SMTP_EV_MESSAGE,
+	FZ_CHECK(ev->type >= SMTP_EV_HELO && ev->type <= SMTP_EV_UNHEARD,
 	    "event type %d", (int)ev->type);
 	FZ_CHECK(ev->arg != NULL || ev->arglen == 0,
 	    "NULL arg with length %zu", ev->arglen);
@@ -152,6 +155,7 @@ check_event(void *ctx, const struct smtp_event *ev)
 		FZ_CHECK(ev->arglen <= SMTP_ADDR_MAX, "mail path %zu bytes",
 		    ev->arglen);
 		r->rcpts_txn = 0;
+		r->paths++;
 		break;
 	case SMTP_EV_RCPT:
 		FZ_CHECK(ev->arg != NULL, "rcpt without a path");
@@ -160,6 +164,27 @@ check_event(void *ctx, const struct smtp_event *ev)
 		    ev->arglen);
 		r->rcpts_total++;
 		r->rcpts_txn++;
+		r->paths++;
+		break;
+	case SMTP_EV_REFUSED:
+		/* an answer of the server, to a MAIL or RCPT reported before */
+		FZ_CHECK(r->server, "refused without a server");
+		FZ_CHECK(!r->unheard, "refused after unheard");
+		FZ_CHECK(ev->verb != NULL && (strcmp(ev->verb, "MAIL") == 0 ||
+		    strcmp(ev->verb, "RCPT") == 0), "refused verb");
+		FZ_CHECK(ev->reply >= 300, "refused with reply %d", ev->reply);
+		FZ_CHECK(ev->arg != NULL || ev->cut, "a path not kept, not cut");
+		FZ_CHECK(ev->arglen <= SMTP_ADDR_MAX, "refused path %zu bytes",
+		    ev->arglen);
+		FZ_CHECK(++r->refused <= r->paths, "%u refused, %u paths",
+		    r->refused, r->paths);
+		break;
+	case SMTP_EV_UNHEARD:
+		FZ_CHECK(!r->unheard, "unheard twice");
+		FZ_CHECK(ev->verb == NULL && ev->arg == NULL, "unheard args");
+		FZ_CHECK(ev->pending <= r->paths, "pending=%u, %u paths",
+		    ev->pending, r->paths);
+		r->unheard = 1;
 		break;
 	case SMTP_EV_MESSAGE:
 		/* mime_subject() and mime_msgid() keep one byte for the NUL */
