@@ -9,6 +9,9 @@
 #   bdat      BDAT chunks (RFC 3030); writes the facts it saw accepted to
 #             FACTS, since the server (postfix smtpd) does not log them so;
 #             checks the size postfix reports against what it sent
+#   refused   postfix smtpd refuses a nested MAIL (503), a recipient inside
+#             a pipeline (550) and a sender (553, then another is taken);
+#             writes the facts it saw accepted and refused to FACTS
 #   lossy     smtplib: 4 sessions of 5 messages of about 4 KB
 #   worm      three sessions typed like a worm: lower case, one recipient each
 # Every step checks the reply code; any surprise exits non-zero.
@@ -237,10 +240,86 @@ def sc_bdat(host, port, facts):
 	out.close()
 
 
+def sc_refused(host, port, facts):
+	"""Postfix refuses a nested MAIL, a recipient in a pipeline, a sender."""
+	import smtpd_log
+
+	out = open(facts, "w", encoding="utf-8")
+	ip = "198.51.100.10"
+
+	def fact(*f):
+		out.write("\t".join(str(x) for x in f) + "\n")
+
+	def send_message(c, frm, to, subject, mid):
+		msg = message(frm, to, "Subject: " + subject, ["Hola."], mid)
+		c.send(msg + b".\r\n")
+		c.reply(250)
+		fact("message", ip, smtpd_log.subject_of(msg), len(msg))
+
+	# 1: a nested MAIL FROM, refused; the message is the first sender's
+	c = Line(host, port)
+	c.reply(220)
+	c.cmd("EHLO " + HELO, 250)
+	c.cmd("MAIL FROM:<alice@example.com>", 250)
+	fact("mail", ip, "alice@example.com")
+	r = c.cmd("MAIL FROM:<bob@example.com>", 503)
+	if b"nested MAIL" not in r:
+		sys.exit("not the nested MAIL refusal: %r" % r)
+	fact("refused", ip, "MAIL", "bob@example.com", 503)
+	c.cmd("RCPT TO:<carol@example.net>", 250)
+	fact("rcpt", ip, "carol@example.net")
+	c.cmd("DATA", 354)
+	send_message(c, "alice@example.com", "carol@example.net", "anidado",
+	    "refused-1")
+	c.cmd("QUIT", 221)
+	c.close()
+
+	# 2: one write of MAIL, three RCPT and DATA; the middle one refused
+	c = Line(host, port)
+	c.reply(220)
+	if b"PIPELINING" not in c.cmd("EHLO " + HELO, 250):
+		sys.exit("server does not offer PIPELINING")
+	c.send(b"MAIL FROM:<lista@example.org>\r\n"
+	    b"RCPT TO:<uno@example.net>\r\n"
+	    b"RCPT TO:<nadie@example.net>\r\n"
+	    b"RCPT TO:<dos@example.net>\r\n"
+	    b"DATA\r\n")
+	c.reply(250)
+	fact("mail", ip, "lista@example.org")
+	c.reply(250)
+	fact("rcpt", ip, "uno@example.net")
+	c.reply(550)
+	fact("refused", ip, "RCPT", "nadie@example.net", 550)
+	c.reply(250)
+	fact("rcpt", ip, "dos@example.net")
+	c.reply(354)
+	send_message(c, "lista@example.org", "uno@example.net", "en tuberia",
+	    "refused-2")
+	c.cmd("QUIT", 221)
+	c.close()
+
+	# 3: a sender refused with 553, then another one taken
+	c = Line(host, port)
+	c.reply(220)
+	c.cmd("EHLO " + HELO, 250)
+	c.cmd("MAIL FROM:<spam@example.org>", 553)
+	fact("refused", ip, "MAIL", "spam@example.org", 553)
+	c.cmd("MAIL FROM:<bueno@example.org>", 250)
+	fact("mail", ip, "bueno@example.org")
+	c.cmd("RCPT TO:<juan@example.net>", 250)
+	fact("rcpt", ip, "juan@example.net")
+	c.cmd("DATA", 354)
+	send_message(c, "bueno@example.org", "juan@example.net", "otro remitente",
+	    "refused-3")
+	c.cmd("QUIT", 221)
+	c.close()
+	out.close()
+
+
 SCENARIOS = {
 	"telnet": sc_telnet, "worm": sc_worm, "rset": sc_rset,
 	"rfc2047": sc_rfc2047, "smtputf8": sc_smtputf8, "lossy": sc_lossy,
-	"bdat": sc_bdat,
+	"bdat": sc_bdat, "refused": sc_refused,
 }
 
 

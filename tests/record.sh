@@ -8,8 +8,8 @@
 #   corp   192.0.2.25 ---------------------g0--/               2001:db8:2::25
 #
 # tcpdump runs in the forwarding namespace gw on s0, the server side.
-# The servers are tests/smtpd_log.py (aiosmtpd) and, for BDAT, a postfix
-# smtpd in its own configuration directory.  A .expect file holds "#"
+# The servers are tests/smtpd_log.py (aiosmtpd) and, for BDAT and the
+# refusals, a postfix smtpd in its own configuration directory.  A .expect file holds "#"
 # lines saying how it was made, then the facts in the order the server
 # took them: mail/rcpt/message/auth, tab-separated (see smtpd_log.py).
 # Needs: iproute2, tcpdump, tshark, swaks, python3-aiosmtpd, postfix,
@@ -285,6 +285,8 @@ postfix_conf()
 	local_transport = discard:recorded
 	relay_transport = discard:recorded
 	EOF
+	# more main.cf lines for the scenario
+	[ -z "${1:-}" ] || printf '%s\n' "$1" >>"$_d/etc/main.cf"
 	cat >"$_d/etc/master.cf" <<-EOF
 	smtp      inet  n       -       n       -       -       smtpd
 	cleanup   unix  n       -       n       -       0       cleanup
@@ -316,10 +318,10 @@ pf_stop()
 	PF_RUNNING=""
 }
 
-sc_bdat()
+# pf_start [MAIN.CF-LINES]: a postfix smtpd on $SRV:25
+pf_start()
 {
-	echo "recording rec-bdat"
-	postfix_conf
+	postfix_conf "${1:-}"
 	ns_exec sv postfix -c "$TMP/pf/etc" check
 	# "postfix stop" signals the master's whole process group: give it
 	# its own session; postfix-script then reports "Terminated"
@@ -327,16 +329,27 @@ sc_bdat()
 	    2>"$TMP/pf/stderr"
 	PF_RUNNING=$NS_LASTPID
 	ns_wait_port sv "$SRV" 25 100
-	capture_start "$DATA/rec-bdat.pcap" "tcp port 25"
-	ns_exec cl "$PY" "$HERE/rec_client.py" bdat "$SRV" 25 "$TMP/facts"
-	capture_stop
-	# postfix logs every delivery; wait for the three discards
+}
+
+# pf_wait_sent N: postfix logs every delivery; wait for N discards
+pf_wait_sent()
+{
 	_t=50
-	while [ "$(grep -c 'status=sent' "$TMP/pf/maillog")" -lt 3 ] &&
+	while [ "$(grep -c 'status=sent' "$TMP/pf/maillog")" -lt "$1" ] &&
 	    [ $_t -gt 0 ]; do
 		sleep 0.1
 		_t=$((_t - 1))
 	done
+}
+
+sc_bdat()
+{
+	echo "recording rec-bdat"
+	pf_start
+	capture_start "$DATA/rec-bdat.pcap" "tcp port 25"
+	ns_exec cl "$PY" "$HERE/rec_client.py" bdat "$SRV" 25 "$TMP/facts"
+	capture_stop
+	pf_wait_sent 3
 	pf_stop
 	# cross-check the client's facts against what postfix delivered
 	_want=$(awk -F'\t' '$1 == "rcpt" { print "<" $3 ">" }' "$TMP/facts" |
@@ -351,6 +364,36 @@ sc_bdat()
 	write_expect bdat "BDAT chunks (RFC 3030) to postfix smtpd $(postconf -dh mail_version 2>/dev/null)" \
 	    "# facts from the client (tests/rec_client.py bdat), each written after the server's 250;
 # postfix's log confirmed the recipients and its last reply the size, the sum of the BDAT chunk sizes" \
+	    <"$TMP/facts"
+}
+
+# Postfix refuses: a nested MAIL (503, its own check), a recipient of
+# an access map (550) inside a pipeline, a sender of another (553, at
+# MAIL since smtpd_delay_reject is off).
+sc_refused()
+{
+	echo "recording rec-refused"
+	pf_start "smtpd_delay_reject = no
+smtpd_sender_restrictions = check_sender_access inline:{ {spam@example.org = 553 5.7.1 sender not allowed} }
+smtpd_recipient_restrictions = check_recipient_access inline:{ {nadie@example.net = 550 5.1.1 no such user} }, permit_mynetworks, reject"
+	capture_start "$DATA/rec-refused.pcap" "tcp port 25"
+	ns_exec cl "$PY" "$HERE/rec_client.py" refused "$SRV" 25 "$TMP/facts"
+	capture_stop
+	pf_wait_sent 4
+	pf_stop
+	# the recipients postfix delivered are those the client saw taken
+	_want=$(awk -F'\t' '$1 == "rcpt" { print "<" $3 ">" }' "$TMP/facts" |
+	    sort)
+	_got=$(sed -n 's/.* to=\(<[^>]*>\).*status=sent.*/\1/p' \
+	    "$TMP/pf/maillog" | sort)
+	if [ "$_want" != "$_got" ]; then
+		echo "record.sh: postfix delivered other recipients:" >&2
+		cat "$TMP/pf/maillog" >&2
+		exit 1
+	fi
+	write_expect refused "refusals of postfix smtpd $(postconf -dh mail_version 2>/dev/null): nested MAIL, a recipient in a pipeline, a sender" \
+	    "# facts from the client (tests/rec_client.py refused), each written after the server's answer;
+# refused lines: refused, client, verb, path, reply code; postfix's log confirmed the recipients" \
 	    <"$TMP/facts"
 }
 
@@ -435,8 +478,8 @@ sc_worm()
 	} >"$DATA/worm.expect"
 }
 
-ALL="plain telnet pipeline rset tls auth-plain auth-login bdat rfc2047
-    smtputf8 ipv6 submission lossy worm"
+ALL="plain telnet pipeline rset tls auth-plain auth-login bdat refused
+    rfc2047 smtputf8 ipv6 submission lossy worm"
 
 run()
 {
@@ -449,6 +492,7 @@ run()
 	auth-plain) sc_auth PLAIN ;;
 	auth-login) sc_auth LOGIN ;;
 	bdat) sc_bdat ;;
+	refused) sc_refused ;;
 	rfc2047) sc_rfc2047 ;;
 	smtputf8) sc_smtputf8 ;;
 	ipv6) sc_ipv6 ;;
