@@ -1565,6 +1565,7 @@ def second_sessions():
             ev("connect"), ev("helo", ("verb", "EHLO"),
                               ("name", "pc.example.org")),
             ev("auth", ("mech", "LOGIN"), ("user", who)),
+            ev("unheard"),
             ev("mail", ("from", "after@example.org")),
             ev("close", ("how", "end"), ("msgs", 0))]
 
