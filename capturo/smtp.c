@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "bounds.h"
 #include "mime.h"
 #include "smtp.h"
@@ -444,6 +445,17 @@ go_blind(struct smtp *s)
 	pend_clear(s);
 }
 
+static void	resume_assumed(struct smtp *);
+
+/* an answer was lost or out of step: go blind, and stop waiting for it */
+static void
+answers_lost(struct smtp *s)
+{
+	go_blind(s);
+	if (s->paused)
+		resume_assumed(s);
+}
+
 /* 0 when the command now awaits its answer */
 static int
 pend_push(struct smtp *s, enum pcmd c)
@@ -695,14 +707,14 @@ msg_end(struct smtp *s, int dot)
 	s->inbdat = 0;
 	if (s->server_live) {
 		s->msgpending = 1;
-		if (dot)
-			pend_push(s, P_DOT);
 		/*
 		 * What the client pipelines after it waits for the
 		 * answer: the recipients still unanswered belong to this
-		 * message, and its reply code to its event.
+		 * message, and its reply code to its event.  A CRLF.CRLF
+		 * that finds no room among the answers awaited has made
+		 * the reader blind (pend_push()): nothing is awaited then.
 		 */
-		if (s->server_live)
+		if (!dot || pend_push(s, P_DOT) == 0)
 			pause_for(s, dot ? P_DOT : P_BDAT_LAST);
 	} else
 		emit_message(s, 0);
@@ -822,22 +834,13 @@ data_scan(struct smtp *s, const uint8_t *p, size_t len)
 
 /* --- commands --- */
 
+/* p begins with word, in either case */
 static int
 ciprefix(const uint8_t *p, size_t len, const char *word)
 {
-	size_t	 n = strlen(word), i;
+	size_t	 n = strlen(word);
 
-	if (len < n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		uint8_t c = p[i];
-
-		if (c >= 'a' && c <= 'z')
-			c -= 32;
-		if (c != (uint8_t)word[i])
-			return 0;
-	}
-	return 1;
+	return len >= n && ascii_caseeqn(p, word, n);
 }
 
 /*
@@ -1442,9 +1445,7 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 		 * No command takes this answer: commands were lost to
 		 * the capture, and the answers are out of step.
 		 */
-		go_blind(s);
-		if (s->paused)
-			resume_assumed(s);
+		answers_lost(s);
 		return;
 	}
 	pend_pop(s);
@@ -1526,9 +1527,7 @@ server_feed(struct smtp *s, const uint8_t *p, size_t len)
 	size_t		 n, take, l;
 	int		 code, helo;
 
-	s->server_seen = 1;
-	if (!s->blind && !s->unsynced)
-		s->server_live = 1;
+	smtp_peer(s);
 	while (len > 0 && s->cmode != C_TLS) {
 		nl = memchr(p, '\n', len);
 		n = nl == NULL ? len : (size_t)(nl - p);
@@ -1627,11 +1626,8 @@ smtp_gap(struct smtp *s, enum smtp_dir dir, size_t len)
 	if (dir == SMTP_SERVER) {
 		s->sskip = 1;
 		s->slinelen = 0;
-		if (s->paused || s->pcount > 0) {
-			go_blind(s);
-			if (s->paused)
-				resume_assumed(s);
-		}
+		if (s->paused || s->pcount > 0)
+			answers_lost(s);
 		return;
 	}
 	if (s->paused || s->unsynced) {

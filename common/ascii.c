@@ -1,8 +1,7 @@
 /*
  * ASCII by itself: protocol keywords (header names, charset names,
- * hex escapes) are compared and read the same whatever the locale,
- * and bytes above 0x7f are never letters.  capturo/smtp.c keeps its
- * own verb compares, written for its state machine.
+ * hex escapes, SMTP verbs) are compared and read the same whatever
+ * the locale, and bytes above 0x7f are never letters.
  */
 #include <stdint.h>
 
