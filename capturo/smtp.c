@@ -22,6 +22,71 @@
  * say yes.
  */
 
+/*
+ * The states, as they are read from struct smtp.
+ *
+ * The client reader, cmode:
+ *   C_CMD	command lines
+ *   C_DATA	a DATA message, up to CRLF.CRLF (LF.LF when lfmode)
+ *   C_BDAT	a BDAT chunk, chunk bytes still to come
+ *   C_AUTH	AUTH lines; one-sided, alines of them are left
+ *   C_TLS	opaque to the end; one-sided, alines == -1 says the next
+ *		byte tells (0x16, a TLS record: stay; any other: C_CMD)
+ * Over any of them the client's bytes are held (hold()) while
+ *   paused	an answer to waitcmd (DATA, STARTTLS, AUTH, CRLF.CRLF,
+ *		BDAT LAST) is awaited, or
+ *   unsynced	the capture began mid-stream and the place is unknown.
+ * Within C_CMD: cskip drops bytes up to a LF; gapskip drops the first
+ * line after a gap unless it starts with a verb; resync (after a
+ * mid-stream sync) takes the next line as a command only if it starts
+ * with a verb, and else goes back to unsynced (midfails counts it).
+ *
+ * The sync with the server (banner: its greeting was seen):
+ *   one-sided	!server_live, !blind: no byte of it yet; taken to say yes
+ *   live	server_live: its answers are matched to pend[], in order
+ *   blind	blind: answers can no longer be matched; read as one-sided
+ *   unsynced	mid-stream (smtp_midstream()): waiting for a place
+ * server_seen is set by any byte of the server, even when blind or
+ * unsynced; sskip drops its bytes up to a LF.
+ *
+ * Sync transitions:
+ *   one-sided -> live	smtp_peer() or a server byte (not blind, not unsynced)
+ *   one-sided -> blind	a MAIL or RCPT read with no server heard (path_event())
+ *   either -> blind	go_blind(): more runs pending than SMTP_PIPE_MAX; an
+ *			answer no command takes (354, 334, 2xx to DATA);
+ *			a gap in the server's bytes with answers awaited; a
+ *			gap in the client's commands or BDAT chunk; an
+ *			answer awaited that will not come (resume_assumed())
+ *   unsynced -> blind	an answer not 354 or 334 (sync_answer()); one-sided,
+ *			a CRLF.CRLF held and a later client packet, or the
+ *			end (sync_held())
+ *   blind		stays blind
+ *
+ * Client transitions (live: through paused, the answer decides; not
+ * live: at once, as if the answer were yes):
+ *   C_CMD  --DATA-->      live: paused; 354 -> C_DATA, else C_CMD.
+ *			   not live: C_DATA
+ *   C_DATA --CRLF.CRLF--> C_CMD (msg_end()); live: msgpending, paused
+ *			   until its answer, which the message event carries
+ *   C_DATA --answer-->    live, after 354, an answer to no DATA: the end
+ *			   was lost, C_CMD, the message cut
+ *   C_CMD  --BDAT n-->    C_BDAT when n > 0 (inbdat until LAST); at the
+ *			   end of the chunk C_CMD, msg_end() after LAST
+ *   C_CMD  --STARTTLS-->  live: paused; 220 -> C_TLS (held bytes
+ *			   dropped), else C_CMD.  not live: C_TLS, alines -1
+ *   C_CMD  --AUTH-->      live: paused; 334 -> C_AUTH, else C_CMD and the
+ *			   auth event.  not live: C_AUTH for alines lines
+ *   C_AUTH --line-->      live: paused again for its answer.  not live:
+ *			   C_CMD after the last line, and the auth event
+ *   paused --lost-->      resume_assumed(): blind, the answer taken as
+ *			   yes (DATA: C_DATA, STARTTLS: C_TLS, AUTH: C_AUTH)
+ *   any    --end-->       C_CMD (smtp_end())
+ *
+ * msgpending: a message is whole and its answer not seen; data354:
+ * this DATA message was answered 354.  A client event due meanwhile
+ * writes the message event first (emit()).
+ */
+
 /* what the client is sending now */
 enum cmode {
 	C_CMD,		/* command lines */
