@@ -254,6 +254,11 @@ commit_pending(void)
 		report_block(&g.pend[i], until);
 		g.blocks++;
 	}
+	/* the block lines of one commit in one write(2) */
+	if (evout_sync(&g.out) == -1 && !sig_stop) {
+		log_warnx("report output closed by its reader; stopping");
+		sig_stop = 1;
+	}
 	g.npend = 0;
 	hset_clear(&g.pendset);
 	g.dirty = 1;
@@ -867,6 +872,8 @@ follow(void)
 		/* a backend that watches its table for reloads */
 		if (fw_tick_ms(g.fw) > 0 && timeout > fw_tick_ms(g.fw))
 			timeout = fw_tick_ms(g.fw);
+		/* what the checks above reported, before waiting */
+		(void)evout_sync(&g.out);
 		n = tail_next(g.tail, timeout, on_line, NULL);
 		if (n == -1 && errno != EINTR) {
 			log_warn("%s", g.logpath);
@@ -880,6 +887,7 @@ follow(void)
 		/* blocks end at their time, -x or not (the state may say so) */
 		if (g.expire || (nextexp != 0 && nextexp <= now_sec()))
 			nextexp = expire();
+		(void)evout_sync(&g.out);
 		if (g.out.backlen > 0)
 			evout_flush(&g.out);
 		clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -1157,6 +1165,14 @@ run_follow(struct opts *o)
 		load_state();
 	}
 	g.fw = open_fw();
+	/*
+	 * A report file gathers the lines of one pass of the loop and
+	 * writes them at its end (evout_sync): a burst of 100,000 blocks
+	 * is not 100,000 write(2)s and fstat(2)s.  A pipe still gets each
+	 * line at once.
+	 */
+	if (evout_batch(&g.out) == -1)
+		fatal("malloc");
 	r = follow();
 	stats();
 	if (g.tail != NULL)
