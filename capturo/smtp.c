@@ -35,32 +35,33 @@
  * Over any of them the client's bytes are held (hold()) while
  *   paused	an answer to waitcmd (DATA, STARTTLS, AUTH, CRLF.CRLF,
  *		BDAT LAST) is awaited, or
- *   unsynced	the capture began mid-stream and the place is unknown.
+ *   SY_UNSYNCED	(sync, below) the capture began mid-stream and the
+ *		place is unknown.
  * Within C_CMD: cskip drops bytes up to a LF; gapskip drops the first
  * line after a gap unless it starts with a verb; resync (after a
  * mid-stream sync) takes the next line as a command only if it starts
- * with a verb, and else goes back to unsynced (midfails counts it).
+ * with a verb, and else goes back to SY_UNSYNCED (midfails counts it).
  *
- * The sync with the server (banner: its greeting was seen):
- *   one-sided	!server_live, !blind: no byte of it yet; taken to say yes
- *   live	server_live: its answers are matched to pend[], in order
- *   blind	blind: answers can no longer be matched; read as one-sided
- *   unsynced	mid-stream (smtp_midstream()): waiting for a place
+ * The sync with the server, sync (banner: its greeting was seen):
+ *   SY_ONESIDED	no byte of it yet; taken to say yes
+ *   SY_LIVE		its answers are matched to pend[], in order
+ *   SY_BLIND		answers can no longer be matched; read as one-sided
+ *   SY_UNSYNCED	mid-stream (smtp_midstream()): waiting for a place
  * server_seen is set by any byte of the server, even when blind or
  * unsynced; sskip drops its bytes up to a LF.
  *
  * Sync transitions:
- *   one-sided -> live	smtp_peer() or a server byte (not blind, not unsynced)
- *   one-sided -> blind	a MAIL or RCPT read with no server heard (path_event())
- *   either -> blind	go_blind(): more runs pending than SMTP_PIPE_MAX; an
+ *   ONESIDED -> LIVE	smtp_peer() or a server byte
+ *   ONESIDED -> BLIND	a MAIL or RCPT read with no server heard (path_event())
+ *   either -> BLIND	go_blind(): more runs pending than SMTP_PIPE_MAX; an
  *			answer no command takes (354, 334, 2xx to DATA);
  *			a gap in the server's bytes with answers awaited; a
  *			gap in the client's commands or BDAT chunk; an
  *			answer awaited that will not come (resume_assumed())
- *   unsynced -> blind	an answer not 354 or 334 (sync_answer()); one-sided,
+ *   UNSYNCED -> BLIND	an answer not 354 or 334 (sync_answer()); one-sided,
  *			a CRLF.CRLF held and a later client packet, or the
  *			end (sync_held())
- *   blind		stays blind
+ *   BLIND		stays BLIND
  *
  * Client transitions (live: through paused, the answer decides; not
  * live: at once, as if the answer were yes):
@@ -106,6 +107,14 @@ enum pcmd {
 #define CAP_SEEN	0x01	/* an answer was seen: the rest is known */
 #define CAP_CHUNKING	0x02	/* BDAT (RFC 3030 2) */
 
+/* how the server's answers are read: the top comment's sync states */
+enum sync {
+	SY_ONESIDED,	/* no byte of it yet: taken to say yes */
+	SY_LIVE,	/* answers matched to the commands, in order */
+	SY_BLIND,	/* answers can no longer be matched: one-sided */
+	SY_UNSYNCED	/* mid-stream, the place not known yet */
+};
+
 /* where the DATA scanner is within a line */
 enum dstate { D_BOL, D_MID, D_DOT, D_DOTCR };
 
@@ -118,18 +127,16 @@ struct smtp {
 	struct smtp_mem	*mem;
 
 	enum cmode	 cmode;
-	int		 server_live;	/* a byte of the server was seen */
+	enum sync	 sync;		/* with the server */
 	int		 server_seen;	/* even mid-stream or blind */
 	int		 banner;	/* the greeting was seen */
 	int		 paused;	/* waiting for an answer */
 	enum pcmd	 waitcmd;	/* to this command */
 	uint64_t	 packet;	/* packets seen (smtp_packet()) */
 	uint64_t	 waitpacket;	/* the packet that began the wait */
-	int		 unsynced;	/* started mid-stream, place unknown */
 	uint64_t	 dotpacket;	/* unsynced: the packet that held CRLF.CRLF */
 	int		 resync;	/* the next line must be a command */
 	int		 midfails;	/* ... and was not, so many times */
-	int		 blind;		/* answers can no longer be matched */
 	int		 cskip;		/* drop client bytes up to a LF */
 	int		 gapskip;	/* after a gap: cskip unless a command starts */
 	int		 sskip;		/* drop server bytes up to a LF */
@@ -326,7 +333,7 @@ emit_message(struct smtp *s, int reply)
 	}
 	ev.size = s->size;
 	/* recipients the server took; those sent when it is not heard */
-	ev.rcpts = s->server_live ? s->rcpt_ok : s->rcpt_sent;
+	ev.rcpts = s->sync == SY_LIVE ? s->rcpt_ok : s->rcpt_sent;
 	ev.reply = reply;
 	ev.cut = cut || s->msgcut;
 	s->msgpending = 0;
@@ -505,8 +512,7 @@ pend_clear(struct smtp *s)
 static void
 go_blind(struct smtp *s)
 {
-	s->blind = 1;
-	s->server_live = 0;
+	s->sync = SY_BLIND;
 	pend_clear(s);
 }
 
@@ -527,7 +533,7 @@ pend_push(struct smtp *s, enum pcmd c)
 {
 	unsigned	 last;
 
-	if (s->blind)
+	if (s->sync == SY_BLIND)
 		return -1;
 	if (s->pcount > 0) {
 		last = (s->phead + s->pcount - 1) % SMTP_PIPE_MAX;
@@ -625,7 +631,6 @@ sync_held(struct smtp *s)
 {
 	size_t	 start = held_dot(s);
 
-	s->unsynced = 0;
 	go_blind(s);
 	memmove(s->hold, s->hold + start, s->holdlen - start);
 	s->holdlen -= start;
@@ -660,7 +665,6 @@ sync_answer(struct smtp *s)
 			s->cskip = s->hold[s->holdlen - 1] != '\n';
 		s->holdlen = 0;
 	}
-	s->unsynced = 0;
 	go_blind(s);
 	if (s->holdlen == 0) {
 		s->resync = 1;
@@ -738,7 +742,7 @@ hold(struct smtp *s, const uint8_t *p, size_t len)
 	 * once a later packet of the client shows the server was not heard
 	 * in between (it would have answered it).
 	 */
-	if (s->unsynced && !s->paused && !s->server_seen) {
+	if (s->sync == SY_UNSYNCED && !s->paused && !s->server_seen) {
 		if (s->dotpacket != 0 && s->packet > s->dotpacket) {
 			sync_held(s);
 		} else if (s->dotpacket == 0 && held_dot(s) > 0)
@@ -770,7 +774,7 @@ msg_end(struct smtp *s, int dot)
 	s->cmode = C_CMD;
 	s->data354 = 0;
 	s->inbdat = 0;
-	if (s->server_live) {
+	if (s->sync == SY_LIVE) {
 		s->msgpending = 1;
 		/*
 		 * What the client pipelines after it waits for the
@@ -1121,7 +1125,7 @@ cmd_auth(struct smtp *s, const uint8_t *p, const uint8_t *end)
 	} else if (s->amech == A_LOGIN)
 		s->auserask = 1;	/* one-sided: the first line is the user */
 	pend_push(s, P_AUTH);
-	if (s->server_live)
+	if (s->sync == SY_LIVE)
 		pause_for(s, P_AUTH);
 	else if (s->alines > 0)
 		s->cmode = C_AUTH;
@@ -1139,7 +1143,7 @@ static void
 transaction_reset(struct smtp *s)
 {
 	s->rcpt_sent = 0;
-	if (!s->server_live)
+	if (s->sync != SY_LIVE)
 		s->rcpt_ok = 0;
 	if (s->inbdat) {
 		/* RFC 3030 2: RSET discards the chunks sent so far */
@@ -1172,7 +1176,7 @@ cmd_bdat(struct smtp *s, const uint8_t *p, const uint8_t *end)
 	 * with HELO) does not know BDAT: it answers 500 or 502 and reads
 	 * what follows as commands, as Postfix does with CHUNKING off.
 	 */
-	if (s->server_live && (s->caps & CAP_SEEN) &&
+	if (s->sync == SY_LIVE && (s->caps & CAP_SEEN) &&
 	    !(s->caps & CAP_CHUNKING)) {
 		pend_push(s, P_OTHER);
 		return;
@@ -1244,8 +1248,8 @@ path_event(struct smtp *s, struct smtp_event *ev, enum pcmd c,
 	 * The server is not listened to from there on, so that no
 	 * refused line can follow.
 	 */
-	if (!s->server_live) {
-		if (!s->blind)
+	if (s->sync != SY_LIVE) {
+		if (s->sync != SY_BLIND)
 			go_blind(s);
 		if (s->msgpending)
 			emit_message(s, 0);
@@ -1295,7 +1299,7 @@ command(struct smtp *s, const uint8_t *p, size_t len, int cut)
 		path_event(s, &ev, P_RCPT, q, end);
 	} else if (isverb(p, len, "DATA")) {
 		pend_push(s, P_DATA);
-		if (s->server_live)
+		if (s->sync == SY_LIVE)
 			pause_for(s, P_DATA);
 		else {
 			msg_begin(s);
@@ -1305,7 +1309,7 @@ command(struct smtp *s, const uint8_t *p, size_t len, int cut)
 		cmd_bdat(s, p + 4, end);
 	} else if (isverb(p, len, "STARTTLS")) {
 		pend_push(s, P_STARTTLS);
-		if (s->server_live)
+		if (s->sync == SY_LIVE)
 			pause_for(s, P_STARTTLS);
 		else {
 			ev.type = SMTP_EV_STARTTLS;
@@ -1342,7 +1346,7 @@ client_feed(struct smtp *s, const uint8_t *p, size_t len)
 	int		 bare;
 
 	while (len > 0) {
-		if (s->paused || s->unsynced) {
+		if (s->paused || s->sync == SY_UNSYNCED) {
 			hold(s, p, len);
 			return;
 		}
@@ -1435,7 +1439,7 @@ client_feed(struct smtp *s, const uint8_t *p, size_t len)
 		}
 		if (s->cmode == C_AUTH) {
 			auth_line(s, nl, l);
-			if (s->server_live) {
+			if (s->sync == SY_LIVE) {
 				pend_push(s, P_AUTH);
 				pause_for(s, P_AUTH);
 			} else if (--s->alines <= 0) {
@@ -1448,7 +1452,7 @@ client_feed(struct smtp *s, const uint8_t *p, size_t len)
 				;
 			if (s->resync && !known_verb(nl + w, l - w)) {
 				/* not a command: wait for the next answer */
-				s->unsynced = 1;
+				s->sync = SY_UNSYNCED;
 				s->midfails++;
 			} else {
 				s->resync = 0;
@@ -1481,14 +1485,14 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 		s->banner = 1;
 		return;
 	}
-	if (s->unsynced) {
+	if (s->sync == SY_UNSYNCED) {
 		/* a message or an AUTH line comes next: wait on */
 		if (code == 354 || code == 334)
 			return;
 		sync_answer(s);
 		return;
 	}
-	if (!s->server_live || s->blind)
+	if (s->sync != SY_LIVE)
 		return;
 	c = pend_peek(s);
 	if (s->cmode == C_DATA && s->data354 && c != P_DATA) {
@@ -1621,7 +1625,7 @@ server_feed(struct smtp *s, const uint8_t *p, size_t len)
 			continue;	/* not a reply line */
 		code = (s->sline[0] - '0') * 100 + (s->sline[1] - '0') * 10 +
 		    (s->sline[2] - '0');
-		helo = s->banner && s->server_live && pend_peek(s) == P_HELO;
+		helo = s->banner && s->sync == SY_LIVE && pend_peek(s) == P_HELO;
 		if (!s->inreply)
 			s->newcaps = 0;
 		s->inreply = 1;
@@ -1669,8 +1673,8 @@ void
 smtp_peer(struct smtp *s)
 {
 	s->server_seen = 1;
-	if (!s->blind && !s->unsynced)
-		s->server_live = 1;
+	if (s->sync == SY_ONESIDED)
+		s->sync = SY_LIVE;
 }
 
 /* a new packet begins: bytes of one packet may come in several calls */
@@ -1695,7 +1699,7 @@ smtp_gap(struct smtp *s, enum smtp_dir dir, size_t len)
 			answers_lost(s);
 		return;
 	}
-	if (s->paused || s->unsynced) {
+	if (s->paused || s->sync == SY_UNSYNCED) {
 		/* the held bytes lose their place: start again after the gap */
 		s->holdlen = 0;
 		s->cskip = 1;
@@ -1745,7 +1749,7 @@ smtp_gap(struct smtp *s, enum smtp_dir dir, size_t len)
 void
 smtp_midstream(struct smtp *s)
 {
-	s->unsynced = 1;
+	s->sync = SY_UNSYNCED;
 	s->banner = 1;
 }
 
@@ -1757,10 +1761,10 @@ smtp_end(struct smtp *s)
 	if (s->paused && s->holdlen > 0)
 		resume_assumed(s);
 	/* MAIL and RCPT whose answers did not come before the end */
-	if (s->server_live)
+	if (s->sync == SY_LIVE)
 		pend_clear(s);
 	/* one-sided, mid-stream: the last packet held the end of a message */
-	if (s->unsynced && !s->server_seen && held_dot(s) > 0) {
+	if (s->sync == SY_UNSYNCED && !s->server_seen && held_dot(s) > 0) {
 		sync_held(s);
 	}
 	if (s->msgpending)
