@@ -75,9 +75,6 @@ emit_line(void *ctx, struct ev_buf *b)
 
 /* --- capture --- */
 
-/* LINKTYPE_RAW in a savefile, where pcap_datalink() does not map it */
-#define LINKTYPE_RAW	101
-
 static int			 dlt;
 
 static __attribute__((noreturn)) void
