@@ -28,8 +28,6 @@
 #include "ports.h"
 #include "ring.h"
 
-#define PORTS_MAX	64
-
 static volatile sig_atomic_t	 sig_stop, sig_hup, sig_usr1;
 static pcap_t			*pc;
 
@@ -382,7 +380,7 @@ main(int argc, char *argv[])
 	const char		*wfile = NULL;
 	char			*expr = NULL, *rbuf = NULL, eb[PCAP_ERRBUF_SIZE];
 	int			 rreg = 0;
-	int			 ch, nports = 2, snaplen = 262144;
+	int			 ch, nports = 2, snaplen = SNAPLEN_MAX;
 	int			 bufkib = LIVE_BUFFER_KIB;
 	int			 debug = 0, usesyslog = 0, json = 0, i, r;
 	size_t			 elen;
@@ -397,7 +395,8 @@ main(int argc, char *argv[])
 	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'B':
-			bufkib = (int)num(optarg, 1, 1 << 20, "-B (KiB)");
+			bufkib = (int)num(optarg, 1, LIVE_BUFFER_KIB_MAX,
+			    "-B (KiB)");
 			break;
 		case 'd':
 			debug = 1;
@@ -434,9 +433,10 @@ main(int argc, char *argv[])
 			rfile = optarg;
 			break;
 		case 's':
-			snaplen = (int)num(optarg, 0, 262144, "-s (snaplen)");
+			snaplen = (int)num(optarg, 0, SNAPLEN_MAX,
+			    "-s (snaplen)");
 			if (snaplen == 0)
-				snaplen = 262144;
+				snaplen = SNAPLEN_MAX;
 			break;
 		case 'S':
 			usesyslog = 1;
@@ -556,7 +556,7 @@ main(int argc, char *argv[])
 			stats();
 		}
 		if (rfile != NULL) {
-			i = pcap_dispatch(pc, 4096, on_packet, NULL);
+			i = pcap_dispatch(pc, FILE_DISPATCH_MAX, on_packet, NULL);
 			if (i == 0)
 				break;		/* end of the file */
 		} else {

@@ -27,6 +27,29 @@
  * (kernel 6.18); 10 ms gave 4.7 ms median.
  */
 #define LIVE_BLOCK_TIMEOUT_MS	1
+/*
+ * -B: at most 1 GiB, in KiB.  pcap_set_buffer_size() takes the bytes
+ * in an int, and 1 GiB is the largest power of two it holds.
+ */
+#define LIVE_BUFFER_KIB_MAX	(1 << 20)
+/*
+ * Bytes captured of each packet (-s), the default and the most:
+ * libpcap's own maximum (MAXIMUM_SNAPLEN) and tcpdump's default, room
+ * for a whole frame that offloads (GRO, TSO) made up to 64 KiB.
+ */
+#define SNAPLEN_MAX		262144
+/*
+ * Ports watched (-p).  Each one is repeated in the filter at every
+ * VLAN depth: 64 make 1380 BPF instructions on Ethernet (capturo -v),
+ * well under Linux's 4096.
+ */
+#define PORTS_MAX		64
+/*
+ * Packets of a capture file (-r) read per pcap_dispatch() call.
+ * Between two calls the lines the log could not take yet are tried
+ * again; -1 would read the whole file in one call.
+ */
+#define FILE_DISPATCH_MAX	4096
 /* flows tracked at once; past it the oldest idle flow is evicted */
 #define FLOWS_MAX_DEFAULT	65536
 #define FLOWS_MAX_LIMIT		(1 << 22)
