@@ -281,6 +281,9 @@ open_file(const char *path, char **buf, int *regular)
 static void
 set_filter(pcap_t *p, const uint16_t *ports, int nports, const char *expr)
 {
+	/* IPv6 hop-by-hop, routing, fragment, AH, destination */
+	static const int	 ip6_ext[] = { IP6_HOPOPTS, IP6_ROUTING,
+	    IP6_FRAGMENT, IP6_AH, IP6_DSTOPTS };
 	struct bpf_program	 prog;
 	FILE			*fp;
 	char			*f = NULL;
@@ -294,10 +297,12 @@ set_filter(pcap_t *p, const uint16_t *ports, int nports, const char *expr)
 		fprintf(fp, "%s(((tcp and (", depth ? " or (vlan and (" : "");
 		for (i = 0; i < nports; i++)
 			fprintf(fp, "%sport %u", i ? " or " : "", ports[i]);
-		/* IPv6 hop-by-hop, routing, fragment, AH, destination */
-		fprintf(fp, ")) or (ip and ip[6:2] & 0x3fff != 0) or "
-		    "(ip6 and (ip6[6] == 0 or ip6[6] == 43 or ip6[6] == 44 or "
-		    "ip6[6] == 51 or ip6[6] == 60)))");
+		fprintf(fp, ")) or (ip and ip[%d:2] & %#x != 0) or (ip6 and (",
+		    IP4_FRAG_OFF, IP4_FRAG_MASK);
+		for (i = 0; i < (int)(sizeof(ip6_ext) / sizeof(ip6_ext[0])); i++)
+			fprintf(fp, "%sip6[%d] == %d", i ? " or " : "",
+			    IP6_NXT_OFF, ip6_ext[i]);
+		fprintf(fp, ")))");
 		if (expr != NULL)
 			fprintf(fp, " and (%s)", expr);
 		fprintf(fp, ")");

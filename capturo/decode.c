@@ -43,12 +43,6 @@
 #define TCP_HDR_MIN		20	/* RFC 9293 3.1 */
 
 #define IPPROTO_TCP_NUM		6
-/* IPv6 next header values (RFC 8200 4, RFC 4302) */
-#define IP6_HOPOPTS		0
-#define IP6_ROUTING		43
-#define IP6_FRAGMENT		44
-#define IP6_AH			51
-#define IP6_DSTOPTS		60
 #define IP6_FRAG_LEN		8
 
 static uint16_t
@@ -122,8 +116,8 @@ decode_ip4(const uint8_t *p, size_t len, struct pkt *out)
 	memcpy(out->dst, p + 16, 4);
 
 	/* MF set or a fragment offset: one piece of a larger datagram */
-	frag = rd16(p + 6);
-	if ((frag & 0x3fff) != 0)
+	frag = rd16(p + IP4_FRAG_OFF);
+	if ((frag & IP4_FRAG_MASK) != 0)
 		return DECODE_FRAG;
 	if (p[9] != IPPROTO_TCP_NUM)
 		return DECODE_OTHER;
@@ -160,7 +154,7 @@ decode_ip6(const uint8_t *p, size_t len, struct pkt *out)
 	memcpy(out->src, p + 8, 16);
 	memcpy(out->dst, p + 24, 16);
 
-	nh = p[6];
+	nh = p[IP6_NXT_OFF];
 	off = IP6_HDR_LEN;
 	for (i = 0; i <= DECODE_IP6_EXT_MAX; i++) {
 		switch (nh) {

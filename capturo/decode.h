@@ -18,6 +18,20 @@
 #endif
 
 /*
+ * Header fields and values that decode.c reads and the capture filter
+ * (capturo.c) tests too.
+ */
+#define IP4_FRAG_OFF		6	/* RFC 791 3.1: flags, fragment offset */
+#define IP4_FRAG_MASK		0x3fff	/* MF and the offset; not DF */
+#define IP6_NXT_OFF		6	/* RFC 8200 3: next header */
+/* IPv6 next header values (RFC 8200 4, RFC 4302) */
+#define IP6_HOPOPTS		0
+#define IP6_ROUTING		43
+#define IP6_FRAGMENT		44
+#define IP6_AH			51
+#define IP6_DSTOPTS		60
+
+/*
  * One decoded packet.  The addresses and the family are filled in as
  * soon as the IP header is read, so they are also valid for
  * DECODE_FRAG and for non-TCP IP packets; the TCP fields only for
