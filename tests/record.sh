@@ -342,6 +342,20 @@ pf_wait_sent()
 	done
 }
 
+# the recipients postfix delivered must be those the client saw taken
+pf_check_delivered()
+{
+	_want=$(awk -F'\t' '$1 == "rcpt" { print "<" $3 ">" }' "$TMP/facts" |
+	    sort)
+	_got=$(sed -n 's/.* to=\(<[^>]*>\).*status=sent.*/\1/p' \
+	    "$TMP/pf/maillog" | sort)
+	if [ "$_want" != "$_got" ]; then
+		echo "record.sh: postfix delivered other recipients:" >&2
+		cat "$TMP/pf/maillog" >&2
+		exit 1
+	fi
+}
+
 sc_bdat()
 {
 	echo "recording rec-bdat"
@@ -352,15 +366,7 @@ sc_bdat()
 	pf_wait_sent 3
 	pf_stop
 	# cross-check the client's facts against what postfix delivered
-	_want=$(awk -F'\t' '$1 == "rcpt" { print "<" $3 ">" }' "$TMP/facts" |
-	    sort)
-	_got=$(sed -n 's/.* to=\(<[^>]*>\).*status=sent.*/\1/p' \
-	    "$TMP/pf/maillog" | sort)
-	if [ "$_want" != "$_got" ]; then
-		echo "record.sh: postfix delivered other recipients:" >&2
-		cat "$TMP/pf/maillog" >&2
-		exit 1
-	fi
+	pf_check_delivered
 	write_expect bdat "BDAT chunks (RFC 3030) to postfix smtpd $(postconf -dh mail_version 2>/dev/null)" \
 	    "# facts from the client (tests/rec_client.py bdat), each written after the server's 250;
 # postfix's log confirmed the recipients and its last reply the size, the sum of the BDAT chunk sizes" \
@@ -381,16 +387,7 @@ smtpd_recipient_restrictions = check_recipient_access inline:{ {nadie@example.ne
 	capture_stop
 	pf_wait_sent 4
 	pf_stop
-	# the recipients postfix delivered are those the client saw taken
-	_want=$(awk -F'\t' '$1 == "rcpt" { print "<" $3 ">" }' "$TMP/facts" |
-	    sort)
-	_got=$(sed -n 's/.* to=\(<[^>]*>\).*status=sent.*/\1/p' \
-	    "$TMP/pf/maillog" | sort)
-	if [ "$_want" != "$_got" ]; then
-		echo "record.sh: postfix delivered other recipients:" >&2
-		cat "$TMP/pf/maillog" >&2
-		exit 1
-	fi
+	pf_check_delivered
 	write_expect refused "refusals of postfix smtpd $(postconf -dh mail_version 2>/dev/null): nested MAIL, a recipient in a pipeline, a sender" \
 	    "# facts from the client (tests/rec_client.py refused), each written after the server's answer;
 # refused lines: refused, client, verb, path, reply code; postfix's log confirmed the recipients" \
