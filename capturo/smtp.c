@@ -30,8 +30,9 @@
  *   C_DATA	a DATA message, up to CRLF.CRLF (LF.LF when lfmode)
  *   C_BDAT	a BDAT chunk, chunk bytes still to come
  *   C_AUTH	AUTH lines; one-sided, alines of them are left
- *   C_TLS	opaque to the end; one-sided, alines == -1 says the next
- *		byte tells (0x16, a TLS record: stay; any other: C_CMD)
+ *   C_TLS	opaque to the end, the server's bytes as well
+ *   C_TLSPROBE	one-sided STARTTLS, opaque too: the next client byte
+ *		tells (0x16, a TLS record: C_TLS; any other: C_CMD)
  * Over any of them the client's bytes are held (hold()) while
  *   paused	an answer to waitcmd (DATA, STARTTLS, AUTH, CRLF.CRLF,
  *		BDAT LAST) is awaited, or
@@ -74,13 +75,13 @@
  *   C_CMD  --BDAT n-->    C_BDAT when n > 0 (inbdat until LAST); at the
  *			   end of the chunk C_CMD, msg_end() after LAST
  *   C_CMD  --STARTTLS-->  live: paused; 220 -> C_TLS (held bytes
- *			   dropped), else C_CMD.  not live: C_TLS, alines -1
+ *			   dropped), else C_CMD.  not live: C_TLSPROBE
  *   C_CMD  --AUTH-->      live: paused; 334 -> C_AUTH, else C_CMD and the
  *			   auth event.  not live: C_AUTH for alines lines
  *   C_AUTH --line-->      live: paused again for its answer.  not live:
  *			   C_CMD after the last line, and the auth event
  *   paused --lost-->      resume_assumed(): blind, the answer taken as
- *			   yes (DATA: C_DATA, STARTTLS: C_TLS, AUTH: C_AUTH)
+ *			   yes (DATA: C_DATA, STARTTLS: C_TLSPROBE, AUTH: C_AUTH)
  *   any    --end-->       C_CMD (smtp_end())
  *
  * msgpending: a message is whole and its answer not seen; data354:
@@ -94,7 +95,8 @@ enum cmode {
 	C_DATA,		/* a DATA message, up to CRLF.CRLF */
 	C_BDAT,		/* a BDAT chunk of a known length */
 	C_AUTH,		/* one line of an AUTH exchange */
-	C_TLS		/* after STARTTLS: opaque */
+	C_TLS,		/* after STARTTLS: opaque */
+	C_TLSPROBE	/* one-sided STARTTLS: the next byte tells */
 };
 
 /* commands whose answer the parser waits for or counts */
@@ -202,7 +204,7 @@ struct smtp {
 	size_t		 auserlen;
 	int		 ausercut;	/* the name was longer than SMTP_NAME_MAX */
 	int		 auserask;	/* the server asked for a user name */
-	int		 alines;	/* lines left, one-sided */
+	int		 alines;	/* AUTH lines left, one-sided */
 	int		 areply;	/* the server's last answer to it */
 };
 
@@ -299,7 +301,7 @@ smtp_msgs(const struct smtp *s)
 int
 smtp_tls(const struct smtp *s)
 {
-	return s->cmode == C_TLS;
+	return s->cmode == C_TLS || s->cmode == C_TLSPROBE;
 }
 
 /* --- reporting --- */
@@ -688,8 +690,8 @@ resume_assumed(struct smtp *s)
 		s->cmode = C_DATA;
 		break;
 	case P_STARTTLS:
-		s->cmode = C_TLS;
-		s->alines = -1;		/* the next byte tells */
+		s->cmode = C_TLSPROBE;
+		s->alines = 0;
 		break;
 	case P_AUTH:
 		if (s->cmode != C_AUTH)
@@ -1314,8 +1316,8 @@ command(struct smtp *s, const uint8_t *p, size_t len, int cut)
 		else {
 			ev.type = SMTP_EV_STARTTLS;
 			emit(s, &ev);
-			s->cmode = C_TLS;	/* checked again below */
-			s->alines = -1;
+			s->cmode = C_TLSPROBE;
+			s->alines = 0;
 		}
 	} else if (isverb(p, len, "AUTH")) {
 		cmd_auth(s, p + 4, end);
@@ -1351,18 +1353,18 @@ client_feed(struct smtp *s, const uint8_t *p, size_t len)
 			return;
 		}
 		switch (s->cmode) {
-		case C_TLS:
+		case C_TLSPROBE:
 			/*
 			 * One-sided STARTTLS: a TLS record (RFC 8446 5.1,
 			 * handshake type 22) says the server agreed.
 			 */
-			if (s->alines == -1) {
-				s->alines = 0;
-				if (p[0] != 0x16) {
-					s->cmode = C_CMD;
-					continue;
-				}
+			if (p[0] != 0x16) {
+				s->cmode = C_CMD;
+				continue;
 			}
+			s->cmode = C_TLS;
+			return;
+		case C_TLS:
 			return;
 		case C_DATA:
 			n = data_scan(s, p, len);
@@ -1597,7 +1599,7 @@ server_feed(struct smtp *s, const uint8_t *p, size_t len)
 	int		 code, helo;
 
 	smtp_peer(s);
-	while (len > 0 && s->cmode != C_TLS) {
+	while (len > 0 && !smtp_tls(s)) {
 		nl = memchr(p, '\n', len);
 		n = nl == NULL ? len : (size_t)(nl - p);
 		if (s->sskip) {
