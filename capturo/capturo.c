@@ -368,108 +368,108 @@ drop_privs(const char *user, int logfd)
 		fatalx("-Z %s: root could be regained; stopping", user);
 }
 
-int
-main(int argc, char *argv[])
+/* what the command line asks, before anything is opened */
+struct opts {
+	struct flow_conf conf;
+	uint16_t	 ports[PORTS_MAX];
+	int		 nports;
+	const char	*iface, *rfile, *user, *wfile;
+	char		*expr;		/* the rest of the line, or NULL */
+	int		 snaplen, bufkib, debug, usesyslog, json;
+};
+
+/* -r: the stdio buffer of a regular file, and whether it is one */
+static char			*rbuf;
+static int			 rreg;
+
+/* one option; -1 to go on, or the exit status */
+static int
+parse_option(int ch, const char *arg, struct opts *o)
+{
+	switch (ch) {
+	case 'B':
+		o->bufkib = (int)num(arg, 1, LIVE_BUFFER_KIB_MAX, "-B (KiB)");
+		break;
+	case 'd':
+	case 'v':
+		o->debug = 1;
+		break;
+	case 'D':
+		list_ifaces();
+		return EX_OK;
+	case 'F':
+		o->conf.maxflows = (size_t)num(arg, 16, FLOWS_MAX_LIMIT,
+		    "-F (flows)");
+		break;
+	case 'h':
+		usage(stdout);
+		return EX_OK;
+	case 'i':
+		if (*arg == '\0') {
+			fprintf(stderr, "capturo: -i needs an interface name "
+			    "(capturo -D lists them)\n");
+			return EX_USAGE;
+		}
+		o->iface = arg;
+		break;
+	case 'J':
+		o->json = 1;
+		break;
+	case 'p':
+		if ((o->nports = ports_parse(arg, o->ports, PORTS_MAX)) == -1) {
+			ports_usage("capturo", arg, PORTS_MAX);
+			return EX_USAGE;
+		}
+		break;
+	case 'r':
+		o->rfile = arg;
+		break;
+	case 's':
+		o->snaplen = (int)num(arg, 0, SNAPLEN_MAX, "-s (snaplen)");
+		if (o->snaplen == 0)
+			o->snaplen = SNAPLEN_MAX;
+		break;
+	case 'S':
+		o->usesyslog = 1;
+		break;
+	case 'T':
+		o->conf.idle = (unsigned)num(arg, 1, 86400, "-T (seconds)");
+		break;
+	case 'V':
+		printf("capturo %s\n", VERSION);
+		return EX_OK;
+	case 'w':
+		o->wfile = arg;
+		break;
+	case 'Z':
+		o->user = arg;
+		break;
+	default:
+		usage(stderr);
+		return EX_USAGE;
+	}
+	return -1;
+}
+
+/* the command line; -1 to go on, or the exit status */
+static int
+parse_options(int argc, char *argv[], struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "help",	no_argument,	NULL, 'h' },
 		{ "version",	no_argument,	NULL, 'V' },
 		{ NULL,		0,		NULL, 0 }
 	};
-	struct flow_conf	 conf;
-	struct sigaction	 sa;
-	struct pollfd		 pfd;
-	/* SMTP and submission (RFC 6409), where stolen passwords send */
-	uint16_t		 ports[PORTS_MAX] = { 25, 587 };
-	const char		*iface = NULL, *rfile = NULL, *user = NULL;
-	const char		*wfile = NULL;
-	char			*expr = NULL, *rbuf = NULL, eb[PCAP_ERRBUF_SIZE];
-	int			 rreg = 0;
-	int			 ch, nports = 2, snaplen = SNAPLEN_MAX;
-	int			 bufkib = LIVE_BUFFER_KIB;
-	int			 debug = 0, usesyslog = 0, json = 0, i, r;
-	size_t			 elen;
-	time_t			 now;
+	size_t	 elen;
+	int	 ch, i, r;
 
-	memset(&conf, 0, sizeof(conf));
-	conf.maxflows = FLOWS_MAX_DEFAULT;
-	conf.idle = FLOW_IDLE_DEFAULT;
-	conf.reasm_mem = REASM_MEM_MAX;
-	conf.smtp_mem = SMTP_MEM_MAX;
 	while ((ch = getopt_long(argc, argv, "B:dDF:hi:Jp:r:s:ST:vw:Z:",
-	    longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'B':
-			bufkib = (int)num(optarg, 1, LIVE_BUFFER_KIB_MAX,
-			    "-B (KiB)");
-			break;
-		case 'd':
-			debug = 1;
-			break;
-		case 'D':
-			list_ifaces();
-			return EX_OK;
-		case 'F':
-			conf.maxflows = (size_t)num(optarg, 16,
-			    FLOWS_MAX_LIMIT, "-F (flows)");
-			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		case 'i':
-			if (*optarg == '\0') {
-				fprintf(stderr, "capturo: -i needs an interface "
-				    "name (capturo -D lists them)\n");
-				return EX_USAGE;
-			}
-			iface = optarg;
-			break;
-		case 'J':
-			json = 1;
-			break;
-		case 'p':
-			if ((nports = ports_parse(optarg, ports,
-			    PORTS_MAX)) == -1) {
-				ports_usage("capturo", optarg, PORTS_MAX);
-				return EX_USAGE;
-			}
-			break;
-		case 'r':
-			rfile = optarg;
-			break;
-		case 's':
-			snaplen = (int)num(optarg, 0, SNAPLEN_MAX,
-			    "-s (snaplen)");
-			if (snaplen == 0)
-				snaplen = SNAPLEN_MAX;
-			break;
-		case 'S':
-			usesyslog = 1;
-			break;
-		case 'T':
-			conf.idle = (unsigned)num(optarg, 1, 86400,
-			    "-T (seconds)");
-			break;
-		case 'v':
-			debug = 1;
-			break;
-		case 'V':
-			printf("capturo %s\n", VERSION);
-			return EX_OK;
-		case 'w':
-			wfile = optarg;
-			break;
-		case 'Z':
-			user = optarg;
-			break;
-		default:
-			usage(stderr);
-			return EX_USAGE;
-		}
-	}
+	    longopts, NULL)) != -1)
+		if ((r = parse_option(ch, optarg, o)) != -1)
+			return r;
 	argc -= optind;
 	argv += optind;
-	if (rfile != NULL && iface != NULL) {
+	if (o->rfile != NULL && o->iface != NULL) {
 		fprintf(stderr, "capturo: -i and -r exclude each other\n");
 		return EX_USAGE;
 	}
@@ -477,25 +477,28 @@ main(int argc, char *argv[])
 	for (i = 0, elen = 0; i < argc; i++)
 		elen += strlen(argv[i]) + 1;
 	if (argc > 0) {
-		if ((expr = malloc(elen)) == NULL)
+		if ((o->expr = malloc(elen)) == NULL)
 			fatal("malloc");
-		expr[0] = '\0';
+		o->expr[0] = '\0';
 		for (i = 0; i < argc; i++) {
-			strcat(expr, argv[i]);
+			strcat(o->expr, argv[i]);
 			if (i + 1 < argc)
-				strcat(expr, " ");
+				strcat(o->expr, " ");
 		}
 	}
-	log_init("capturo", !usesyslog);
-	log_setverbose(debug);
+	return -1;
+}
 
-	/* acquire: the capture, then the log */
-	if (rfile != NULL)
-		pc = open_file(rfile, &rbuf, &rreg);
+/* the capture (-r or -i) with its filter, on a link type that is read */
+static void
+open_capture(struct opts *o)
+{
+	if (o->rfile != NULL)
+		pc = open_file(o->rfile, &rbuf, &rreg);
 	else {
-		if (iface == NULL)
-			iface = default_iface();
-		pc = open_live(iface, snaplen, bufkib);
+		if (o->iface == NULL)
+			o->iface = default_iface();
+		pc = open_live(o->iface, o->snaplen, o->bufkib);
 	}
 	dlt = pcap_datalink(pc);
 	/*
@@ -504,9 +507,23 @@ main(int argc, char *argv[])
 	 * fail in the filter as if the expression were wrong.
 	 */
 	if (!decode_known(dlt))
-		link_refuse(rfile != NULL ? rfile : iface, dlt);
-	set_filter(pc, ports, nports, expr);
-	if (evout_open(&out, wfile, json, eb, sizeof(eb)) == -1) {
+		link_refuse(o->rfile != NULL ? o->rfile : o->iface, dlt);
+	set_filter(pc, o->ports, o->nports, o->expr);
+}
+
+/* diagnostics, the capture, the output, privileges, the flows, signals */
+static int
+setup(struct opts *o)
+{
+	struct sigaction sa;
+	char		 eb[PCAP_ERRBUF_SIZE];
+
+	log_init("capturo", !o->usesyslog);
+	log_setverbose(o->debug);
+
+	/* acquire: the capture, then the log */
+	open_capture(o);
+	if (evout_open(&out, o->wfile, o->json, eb, sizeof(eb)) == -1) {
 		fprintf(stderr, "capturo: event log %s\n", eb);
 		return EX_RUNTIME;
 	}
@@ -518,14 +535,14 @@ main(int argc, char *argv[])
 	 * hold packets back for as long as it likes, and each line then
 	 * goes out at once.
 	 */
-	if (rfile != NULL && rreg && evout_batch(&out) == -1)
+	if (o->rfile != NULL && rreg && evout_batch(&out) == -1)
 		fatal("the output batch");
 	/* then drop */
-	if (user != NULL)
-		drop_privs(user, out.fd);
-	conf.ports = ports;
-	conf.nports = nports;
-	if ((ft = flow_new(&conf, emit_line, NULL)) == NULL)
+	if (o->user != NULL)
+		drop_privs(o->user, out.fd);
+	o->conf.ports = o->ports;
+	o->conf.nports = o->nports;
+	if ((ft = flow_new(&o->conf, emit_line, NULL)) == NULL)
 		fatal("flow table");
 
 	memset(&sa, 0, sizeof(sa));
@@ -539,13 +556,23 @@ main(int argc, char *argv[])
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (rfile == NULL)
-		log_info("listening on %s, ports %u%s, link type %s", iface,
-		    ports[0], nports > 1 ? " and more" : "",
+	if (o->rfile == NULL)
+		log_info("listening on %s, ports %u%s, link type %s", o->iface,
+		    o->ports[0], o->nports > 1 ? " and more" : "",
 		    pcap_datalink_val_to_name(dlt));
+	return EX_OK;
+}
 
-	/* one poll loop: the capture's descriptor, signals as flags */
-	pfd.fd = rfile == NULL ? pcap_get_selectable_fd(pc) : -1;
+/* one poll loop: the capture's descriptor, signals as flags; the exit status */
+static int
+run(const struct opts *o)
+{
+	struct pollfd	 pfd;
+	char		 eb[PCAP_ERRBUF_SIZE];
+	int		 i, r;
+	time_t		 now;
+
+	pfd.fd = o->rfile == NULL ? pcap_get_selectable_fd(pc) : -1;
 	pfd.events = POLLIN;
 	if (pfd.fd != -1 && pcap_setnonblock(pc, 1, eb) == -1)
 		fatalx("%s", eb);
@@ -560,8 +587,9 @@ main(int argc, char *argv[])
 			sig_usr1 = 0;
 			stats();
 		}
-		if (rfile != NULL) {
-			i = pcap_dispatch(pc, FILE_DISPATCH_MAX, on_packet, NULL);
+		if (o->rfile != NULL) {
+			i = pcap_dispatch(pc, FILE_DISPATCH_MAX, on_packet,
+			    NULL);
 			if (i == 0)
 				break;		/* end of the file */
 		} else {
@@ -572,7 +600,8 @@ main(int argc, char *argv[])
 			}
 			if (pfd.revents & (POLLERR | POLLNVAL)) {
 				log_warnx("%s: the capture failed: the "
-				    "interface went down or was removed", iface);
+				    "interface went down or was removed",
+				    o->iface);
 				r = EX_RUNTIME;
 				break;
 			}
@@ -586,7 +615,7 @@ main(int argc, char *argv[])
 		if (i == PCAP_ERROR && sig_stop)
 			break;
 		if (i == PCAP_ERROR) {
-			log_warnx("%s: %s", rfile ? rfile : iface,
+			log_warnx("%s: %s", o->rfile ? o->rfile : o->iface,
 			    pcap_geterr(pc));
 			r = EX_RUNTIME;
 			break;
@@ -594,16 +623,21 @@ main(int argc, char *argv[])
 		if (out.backlen > 0)
 			evout_flush(&out);
 	}
-	{
-		struct timespec	 ts;
+	return r;
+}
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		if (rfile != NULL)
-			flow_endall(ft, 0, 0);
-		else
-			flow_endall(ft, (int64_t)ts.tv_sec,
-			    (uint32_t)(ts.tv_nsec / 1000));
-	}
+/* the connections still open end, the last lines go out; the exit status */
+static int
+finish(struct opts *o, int r)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (o->rfile != NULL)
+		flow_endall(ft, 0, 0);
+	else
+		flow_endall(ft, (int64_t)ts.tv_sec,
+		    (uint32_t)(ts.tv_nsec / 1000));
 	/* the lines left in the backlog count in lost= */
 	evout_close(&out);
 	stats();
@@ -613,6 +647,29 @@ main(int argc, char *argv[])
 	pc = NULL;
 	free(rbuf);
 	flow_free(ft);
-	free(expr);
+	free(o->expr);
 	return r;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts	 o;
+	int		 r;
+
+	memset(&o, 0, sizeof(o));
+	o.conf.maxflows = FLOWS_MAX_DEFAULT;
+	o.conf.idle = FLOW_IDLE_DEFAULT;
+	o.conf.reasm_mem = REASM_MEM_MAX;
+	o.conf.smtp_mem = SMTP_MEM_MAX;
+	/* SMTP and submission (RFC 6409), where stolen passwords send */
+	o.ports[0] = 25;
+	o.ports[1] = 587;
+	o.nports = 2;
+	o.snaplen = SNAPLEN_MAX;
+	o.bufkib = LIVE_BUFFER_KIB;
+	if ((r = parse_options(argc, argv, &o)) != -1 ||
+	    (r = setup(&o)) != EX_OK)
+		return r;
+	return finish(&o, run(&o));
 }
