@@ -933,22 +933,24 @@ isblank_(uint8_t c)
 	return c == ' ' || c == '\t';
 }
 
-/* a line that starts with a verb some server knows (RFC 5321 4.1, 3030, 3207, 4954, 1985) */
-static int
-known_verb(const uint8_t *p, size_t len)
-{
-	static const char *const verbs[] = {
-		"HELO", "EHLO", "LHLO", "MAIL", "RCPT", "DATA", "BDAT",
-		"RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "AUTH",
-		"STARTTLS", "ETRN", "XCLIENT", "XFORWARD"
-	};
-	size_t	 i;
+struct cmdline;
 
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (isverb(p, len, verbs[i]))
-			return 1;
-	return 0;
-}
+/* a command a server knows: commands[] */
+struct command {
+	const char	*verb;
+	size_t		 len;		/* of verb */
+	enum pcmd	 pcmd;		/* its answer is awaited as */
+	int		 owed;		/* a message owed its answer stays owed */
+	void		(*proceed)(struct smtp *, const struct cmdline *);
+};
+
+/* a command line as the function of its verb gets it */
+struct cmdline {
+	const struct command *cmd;
+	const uint8_t	*arg;		/* the bytes after the verb */
+	const uint8_t	*end;		/* the end of the line */
+	int		 cut;		/* the line was cut at SMTP_LINE_MAX */
+};
 
 static const uint8_t *
 skipsp(const uint8_t *p, const uint8_t *end)
@@ -1072,13 +1074,13 @@ auth_line(struct smtp *s, const uint8_t *p, size_t len)
 }
 
 static void
-cmd_auth(struct smtp *s, const uint8_t *p, const uint8_t *end)
+cmd_auth(struct smtp *s, const struct cmdline *l)
 {
-	const uint8_t	*m, *ir;
+	const uint8_t	*end = l->end, *m, *ir;
 	size_t		 n, i;
 
 	auth_clear(s);
-	m = skipsp(p, end);
+	m = skipsp(l->arg, end);
 	for (ir = m; ir < end && !isblank_(*ir); ir++)
 		;
 	n = (size_t)(ir - m);
@@ -1126,7 +1128,7 @@ cmd_auth(struct smtp *s, const uint8_t *p, const uint8_t *end)
 			s->alines = 0;
 	} else if (s->amech == A_LOGIN)
 		s->auserask = 1;	/* one-sided: the first line is the user */
-	pend_push(s, P_AUTH);
+	pend_push(s, l->cmd->pcmd);
 	if (s->sync == SY_LIVE)
 		pause_for(s, P_AUTH);
 	else if (s->alines > 0)
@@ -1160,13 +1162,13 @@ transaction_reset(struct smtp *s)
  * reads no chunk (Postfix: 501 5.5.4).
  */
 static void
-cmd_bdat(struct smtp *s, const uint8_t *p, const uint8_t *end)
+cmd_bdat(struct smtp *s, const struct cmdline *l)
 {
-	const uint8_t	*q;
+	const uint8_t	*p, *q, *end = l->end;
 	uint64_t	 n = 0;
 	int		 last = 0;
 
-	p = skipsp(p, end);
+	p = skipsp(l->arg, end);
 	for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
 		n = n * 10 + (uint64_t)(*q - '0');
 	if (q == p || q - p > 18 || (q < end && !isblank_(*q))) {
@@ -1211,15 +1213,12 @@ cmd_bdat(struct smtp *s, const uint8_t *p, const uint8_t *end)
  * servers do.  The bytes after the keyword, or NULL.
  */
 static const uint8_t *
-keyword(const uint8_t *p, const uint8_t *end, const char *verb,
-    const char *kw)
+keyword(const struct cmdline *l, const char *kw)
 {
 	const uint8_t	*q;
 
-	if (!isverb(p, (size_t)(end - p), verb))
-		return NULL;
-	q = skipsp(p + strlen(verb), end);
-	if (!ciprefix(q, (size_t)(end - q), kw))
+	q = skipsp(l->arg, l->end);
+	if (!ciprefix(q, (size_t)(l->end - q), kw))
 		return NULL;
 	return q + strlen(kw);
 }
@@ -1229,20 +1228,23 @@ keyword(const uint8_t *p, const uint8_t *end, const char *verb,
  * awaits its answer, with its path to name it if it is refused.
  */
 static void
-path_event(struct smtp *s, struct smtp_event *ev, enum pcmd c,
-    const uint8_t *p, const uint8_t *end)
+path_event(struct smtp *s, enum pcmd c, const uint8_t *p, const uint8_t *end,
+    int cut)
 {
+	struct smtp_event ev;
 	const uint8_t	*a;
 	size_t		 alen;
 
 	parse_path(p, end, &a, &alen);
-	ev->type = c == P_MAIL ? SMTP_EV_MAIL : SMTP_EV_RCPT;
-	ev->arg = (const char *)a;
-	ev->arglen = alen;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = c == P_MAIL ? SMTP_EV_MAIL : SMTP_EV_RCPT;
+	ev.arg = (const char *)a;
+	ev.arglen = alen;
+	ev.cut = cut;
 	/* RFC 5321 4.5.3.1.3: a path is at most 256 octets; keep twice that */
 	if (alen > SMTP_ADDR_MAX) {
-		ev->arglen = SMTP_ADDR_MAX;
-		ev->cut = 1;
+		ev.arglen = SMTP_ADDR_MAX;
+		ev.cut = 1;
 	}
 	/*
 	 * The server was never heard (a one-sided capture), or its
@@ -1257,75 +1259,180 @@ path_event(struct smtp *s, struct smtp_event *ev, enum pcmd c,
 			emit_message(s, 0);
 		emit_unheard(s, 0);
 	}
-	emit(s, ev);
+	emit(s, &ev);
 	if (pend_push(s, c) == 0)
-		env_push(s, ev->arg, ev->arglen, ev->cut);
+		env_push(s, ev.arg, ev.arglen, ev.cut);
+}
+
+static void
+cmd_helo(struct smtp *s, const struct cmdline *l)
+{
+	struct smtp_event ev;
+	const uint8_t	*a, *q;
+
+	/* RFC 5321 4.1.4: a new EHLO ends the transaction */
+	transaction_reset(s);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_HELO;
+	ev.verb = l->cmd->verb;
+	ev.cut = l->cut;
+	a = skipsp(l->arg, l->end);
+	for (q = a; q < l->end && !isblank_(*q); q++)
+		;
+	ev.arg = (const char *)a;
+	ev.arglen = (size_t)(q - a);
+	if (ev.arglen > SMTP_NAME_MAX) {
+		ev.arglen = SMTP_NAME_MAX;
+		ev.cut = 1;
+	}
+	pend_push(s, l->cmd->pcmd);
+	emit(s, &ev);
+}
+
+/* MAIL FROM:path; MAIL without FROM: is refused, and only awaited */
+static void
+cmd_mail(struct smtp *s, const struct cmdline *l)
+{
+	const uint8_t	*q;
+
+	if ((q = keyword(l, "FROM:")) == NULL) {
+		pend_push(s, P_OTHER);
+		return;
+	}
+	transaction_reset(s);
+	path_event(s, l->cmd->pcmd, q, l->end, l->cut);
+}
+
+static void
+cmd_rcpt(struct smtp *s, const struct cmdline *l)
+{
+	const uint8_t	*q;
+
+	if ((q = keyword(l, "TO:")) == NULL) {
+		pend_push(s, P_OTHER);
+		return;
+	}
+	s->rcpt_sent++;
+	path_event(s, l->cmd->pcmd, q, l->end, l->cut);
+}
+
+/* DATA: the message begins once the server says 354, or at once unheard */
+static void
+cmd_data(struct smtp *s, const struct cmdline *l)
+{
+	pend_push(s, l->cmd->pcmd);
+	if (s->sync == SY_LIVE)
+		pause_for(s, P_DATA);
+	else {
+		msg_begin(s);
+		s->cmode = C_DATA;
+	}
+}
+
+/* STARTTLS: opaque once the server says 220; unheard, the next byte tells */
+static void
+cmd_starttls(struct smtp *s, const struct cmdline *l)
+{
+	struct smtp_event ev;
+
+	pend_push(s, l->cmd->pcmd);
+	if (s->sync == SY_LIVE)
+		pause_for(s, P_STARTTLS);
+	else {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = SMTP_EV_STARTTLS;
+		ev.cut = l->cut;
+		emit(s, &ev);
+		s->cmode = C_TLSPROBE;
+		s->alines = 0;
+	}
+}
+
+static void
+cmd_rset(struct smtp *s, const struct cmdline *l)
+{
+	transaction_reset(s);
+	pend_push(s, l->cmd->pcmd);
+}
+
+#define CMD(verb, pcmd, owed, fn)	{ verb, sizeof(verb) - 1, pcmd, owed, fn }
+
+/*
+ * The commands a server knows (RFC 5321 4.1, 3030, 3207, 4954, 1985),
+ * as smtpd's commands[]: the verb, how its answer is awaited, whether
+ * a message owed its answer stays owed across it (QUIT and NOOP are
+ * pipelined after the end of a message; any other command reports the
+ * message first), and what reading it does; a command with no function
+ * is only awaited.  A line whose verb is not here is awaited as
+ * P_OTHER too (a server answers it, 500).  known_verb() asks the same
+ * table.
+ */
+static const struct command commands[] = {
+	CMD("HELO",	P_HELO,		0, cmd_helo),
+	CMD("EHLO",	P_HELO,		0, cmd_helo),
+	CMD("LHLO",	P_HELO,		0, cmd_helo),
+	CMD("MAIL",	P_MAIL,		0, cmd_mail),
+	CMD("RCPT",	P_RCPT,		0, cmd_rcpt),
+	CMD("DATA",	P_DATA,		0, cmd_data),
+	CMD("BDAT",	P_BDAT,		0, cmd_bdat),
+	CMD("RSET",	P_RSET,		0, cmd_rset),
+	CMD("NOOP",	P_OTHER,	1, NULL),
+	CMD("QUIT",	P_OTHER,	1, NULL),
+	CMD("VRFY",	P_OTHER,	0, NULL),
+	CMD("EXPN",	P_OTHER,	0, NULL),
+	CMD("HELP",	P_OTHER,	0, NULL),
+	CMD("AUTH",	P_AUTH,		0, cmd_auth),
+	CMD("STARTTLS",	P_STARTTLS,	0, cmd_starttls),
+	CMD("ETRN",	P_OTHER,	0, NULL),
+	CMD("XCLIENT",	P_OTHER,	0, NULL),
+	CMD("XFORWARD",	P_OTHER,	0, NULL)
+};
+
+/* the command the line starts with, or NULL */
+static const struct command *
+command_find(const uint8_t *p, size_t len)
+{
+	size_t	 i, n;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		n = commands[i].len;
+		if (len >= n && ascii_caseeqn(p, commands[i].verb, n) &&
+		    (len == n || isblank_(p[n])))
+			return &commands[i];
+	}
+	return NULL;
+}
+
+/* a line that starts with a verb some server knows */
+static int
+known_verb(const uint8_t *p, size_t len)
+{
+	return command_find(p, len) != NULL;
 }
 
 /* one command line, its line end removed */
 static void
 command(struct smtp *s, const uint8_t *p, size_t len, int cut)
 {
-	const uint8_t	*end = p + len, *a, *q;
-	struct smtp_event ev;
+	const struct command *c = command_find(p, len);
+	struct cmdline	 l;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.cut = cut;
 	/* a message still owed its answer is reported before the next command */
-	if (s->msgpending && !isverb(p, len, "QUIT") &&
-	    !isverb(p, len, "NOOP"))
+	if (s->msgpending && (c == NULL || !c->owed))
 		emit_message(s, 0);
-	if (isverb(p, len, "HELO") || isverb(p, len, "EHLO") ||
-	    isverb(p, len, "LHLO")) {
-		/* RFC 5321 4.1.4: a new EHLO ends the transaction */
-		transaction_reset(s);
-		ev.type = SMTP_EV_HELO;
-		ev.verb = ciprefix(p, len, "HELO") ? "HELO" :
-		    ciprefix(p, len, "EHLO") ? "EHLO" : "LHLO";
-		a = skipsp(p + 4, end);
-		for (q = a; q < end && !isblank_(*q); q++)
-			;
-		ev.arg = (const char *)a;
-		ev.arglen = (size_t)(q - a);
-		if (ev.arglen > SMTP_NAME_MAX) {
-			ev.arglen = SMTP_NAME_MAX;
-			ev.cut = 1;
-		}
-		pend_push(s, P_HELO);
-		emit(s, &ev);
-	} else if ((q = keyword(p, end, "MAIL", "FROM:")) != NULL) {
-		transaction_reset(s);
-		path_event(s, &ev, P_MAIL, q, end);
-	} else if ((q = keyword(p, end, "RCPT", "TO:")) != NULL) {
-		s->rcpt_sent++;
-		path_event(s, &ev, P_RCPT, q, end);
-	} else if (isverb(p, len, "DATA")) {
-		pend_push(s, P_DATA);
-		if (s->sync == SY_LIVE)
-			pause_for(s, P_DATA);
-		else {
-			msg_begin(s);
-			s->cmode = C_DATA;
-		}
-	} else if (isverb(p, len, "BDAT")) {
-		cmd_bdat(s, p + 4, end);
-	} else if (isverb(p, len, "STARTTLS")) {
-		pend_push(s, P_STARTTLS);
-		if (s->sync == SY_LIVE)
-			pause_for(s, P_STARTTLS);
-		else {
-			ev.type = SMTP_EV_STARTTLS;
-			emit(s, &ev);
-			s->cmode = C_TLSPROBE;
-			s->alines = 0;
-		}
-	} else if (isverb(p, len, "AUTH")) {
-		cmd_auth(s, p + 4, end);
-	} else if (isverb(p, len, "RSET")) {
-		transaction_reset(s);
-		pend_push(s, P_RSET);
-	} else
+	if (c == NULL) {
 		pend_push(s, P_OTHER);
+		return;
+	}
+	if (c->proceed == NULL) {
+		pend_push(s, c->pcmd);
+		return;
+	}
+	l.cmd = c;
+	l.arg = p + c->len;
+	l.end = p + len;
+	l.cut = cut;
+	c->proceed(s, &l);
 }
 
 /* after a gap: drop the n bytes up to nl, and nl itself, which ends the skip */
