@@ -68,11 +68,11 @@
  * live: at once, as if the answer were yes):
  *   C_CMD  --DATA-->      live: paused; 354 -> C_DATA, else C_CMD.
  *			   not live: C_DATA
- *   C_DATA --CRLF.CRLF--> C_CMD (msg_end()); live: msgpending, paused
+ *   C_DATA --CRLF.CRLF--> C_CMD (msg_end()); live: M_OWED, paused
  *			   until its answer, which the message event carries
- *   C_DATA --answer-->    live, after 354, an answer to no DATA: the end
+ *   C_DATA --answer-->    M_DATA354, an answer to no DATA: the end
  *			   was lost, C_CMD, the message cut
- *   C_CMD  --BDAT n-->    C_BDAT when n > 0 (inbdat until LAST); at the
+ *   C_CMD  --BDAT n-->    C_BDAT when n > 0 (M_BDAT until LAST); at the
  *			   end of the chunk C_CMD, msg_end() after LAST
  *   C_CMD  --STARTTLS-->  live: paused; 220 -> C_TLS (held bytes
  *			   dropped), else C_CMD.  not live: C_TLSPROBE
@@ -84,9 +84,25 @@
  *			   yes (DATA: C_DATA, STARTTLS: C_TLSPROBE, AUTH: C_AUTH)
  *   any    --end-->       C_CMD (smtp_end())
  *
- * msgpending: a message is whole and its answer not seen; data354:
- * this DATA message was answered 354.  A client event due meanwhile
- * writes the message event first (emit()).
+ * The message, msg, beside cmode:
+ *   M_NONE	none, or its event written (emit_message())
+ *   M_DATA	C_DATA with no 354 seen: one-sided or blind (cmd_data(),
+ *		resume_assumed())
+ *   M_DATA354	C_DATA after the server's 354; a 354 to a DATA read
+ *		within it keeps it, another answer to that DATA makes it
+ *		M_DATA
+ *   M_BDAT	BDAT chunks read, up to the one with LAST; over C_BDAT
+ *		and the C_CMD between chunks.  RSET, MAIL or HELO ->
+ *		M_NONE (transaction_reset()).  A DATA message begun
+ *		within it replaces it.
+ *   M_OWED	whole (msg_end(), live): the event waits for its answer.
+ *		A client event due meanwhile writes the message event
+ *		first (emit()), and so does any command but QUIT and
+ *		NOOP (commands[]); the answer to CRLF.CRLF or BDAT LAST
+ *		writes it with its code.  A 354 read then (a DATA read
+ *		one-sided before the server spoke) begins a message over
+ *		it: M_DATA354.
+ * msg_end() not live writes the event at once: M_NONE.
  */
 
 /* what the client is sending now */
@@ -115,6 +131,18 @@ enum sync {
 	SY_LIVE,	/* answers matched to the commands, in order */
 	SY_BLIND,	/* answers can no longer be matched: one-sided */
 	SY_UNSYNCED	/* mid-stream, the place not known yet */
+};
+
+/*
+ * The message, beside cmode: what the server said of it, and whether
+ * it spans commands (the top comment's message states).
+ */
+enum msg {
+	M_NONE,		/* none, or its event written */
+	M_DATA,		/* a DATA message, its 354 not seen: one-sided, blind */
+	M_DATA354,	/* a DATA message the server answered 354 */
+	M_BDAT,		/* BDAT chunks, up to the one with LAST */
+	M_OWED		/* whole: its event waits for its answer */
 };
 
 /* where the DATA scanner is within a line */
@@ -193,9 +221,7 @@ struct smtp {
 	int		 msgcut;
 	uint8_t		*hdr;
 	size_t		 hdrlen, hdrend;
-	int		 msgpending;	/* complete, its answer not yet seen */
-	int		 inbdat;	/* a BDAT message has begun */
-	int		 data354;	/* this DATA message was answered 354 */
+	enum msg	 msg;
 
 	/* AUTH */
 	enum amech	 amech;
@@ -338,7 +364,7 @@ emit_message(struct smtp *s, int reply)
 	ev.rcpts = s->sync == SY_LIVE ? s->rcpt_ok : s->rcpt_sent;
 	ev.reply = reply;
 	ev.cut = cut || s->msgcut;
-	s->msgpending = 0;
+	s->msg = M_NONE;
 	s->msgs++;
 	hdr_free(s);
 	s->emit(s->ctx, &ev);
@@ -348,7 +374,7 @@ emit_message(struct smtp *s, int reply)
 static void
 emit(struct smtp *s, struct smtp_event *ev)
 {
-	if (s->msgpending)
+	if (s->msg == M_OWED)
 		emit_message(s, 0);
 	s->emit(s->ctx, ev);
 }
@@ -688,6 +714,7 @@ resume_assumed(struct smtp *s)
 	case P_DATA:
 		msg_begin(s);
 		s->cmode = C_DATA;
+		s->msg = M_DATA;
 		break;
 	case P_STARTTLS:
 		s->cmode = C_TLSPROBE;
@@ -774,10 +801,8 @@ static void
 msg_end(struct smtp *s, int dot)
 {
 	s->cmode = C_CMD;
-	s->data354 = 0;
-	s->inbdat = 0;
 	if (s->sync == SY_LIVE) {
-		s->msgpending = 1;
+		s->msg = M_OWED;
 		/*
 		 * What the client pipelines after it waits for the
 		 * answer: the recipients still unanswered belong to this
@@ -1149,9 +1174,9 @@ transaction_reset(struct smtp *s)
 	s->rcpt_sent = 0;
 	if (s->sync != SY_LIVE)
 		s->rcpt_ok = 0;
-	if (s->inbdat) {
+	if (s->msg == M_BDAT) {
 		/* RFC 3030 2: RSET discards the chunks sent so far */
-		s->inbdat = 0;
+		s->msg = M_NONE;
 		hdr_free(s);
 	}
 }
@@ -1194,9 +1219,9 @@ cmd_bdat(struct smtp *s, const struct cmdline *l)
 			return;
 		}
 	}
-	if (!s->inbdat) {
+	if (s->msg != M_BDAT) {
 		msg_begin(s);
-		s->inbdat = 1;
+		s->msg = M_BDAT;
 	}
 	s->chunk = n;
 	s->chunklast = last;
@@ -1255,7 +1280,7 @@ path_event(struct smtp *s, enum pcmd c, const uint8_t *p, const uint8_t *end,
 	if (s->sync != SY_LIVE) {
 		if (s->sync != SY_BLIND)
 			go_blind(s);
-		if (s->msgpending)
+		if (s->msg == M_OWED)
 			emit_message(s, 0);
 		emit_unheard(s, 0);
 	}
@@ -1326,6 +1351,7 @@ cmd_data(struct smtp *s, const struct cmdline *l)
 	else {
 		msg_begin(s);
 		s->cmode = C_DATA;
+		s->msg = M_DATA;
 	}
 }
 
@@ -1418,7 +1444,7 @@ command(struct smtp *s, const uint8_t *p, size_t len, int cut)
 	struct cmdline	 l;
 
 	/* a message still owed its answer is reported before the next command */
-	if (s->msgpending && (c == NULL || !c->owed))
+	if (s->msg == M_OWED && (c == NULL || !c->owed))
 		emit_message(s, 0);
 	if (c == NULL) {
 		pend_push(s, P_OTHER);
@@ -1604,7 +1630,7 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 	if (s->sync != SY_LIVE)
 		return;
 	c = pend_peek(s);
-	if (s->cmode == C_DATA && s->data354 && c != P_DATA) {
+	if (s->msg == M_DATA354 && c != P_DATA) {
 		/*
 		 * The server speaks while the client is within a DATA
 		 * message: the end of it was lost in a gap, since a
@@ -1613,7 +1639,6 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 		s->msgcut = 1;
 		s->cmode = C_CMD;
 		pend_clear(s);
-		s->msgpending = 1;
 		emit_message(s, code);
 		return;
 	}
@@ -1646,13 +1671,16 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 			msg_begin(s);
 			s->cmode = C_DATA;
 		}
-		s->data354 = code == 354;
+		if (code == 354)
+			s->msg = M_DATA354;
+		else if (s->msg == M_DATA354)
+			s->msg = M_DATA;	/* a second DATA refused */
 		if (s->paused)
 			resume(s);
 		break;
 	case P_DOT:
 	case P_BDAT_LAST:
-		if (s->msgpending)
+		if (s->msg == M_OWED)
 			emit_message(s, code);
 		if (s->paused)
 			resume(s);
@@ -1876,7 +1904,7 @@ smtp_end(struct smtp *s)
 	if (s->sync == SY_UNSYNCED && !s->server_seen && held_dot(s) > 0) {
 		sync_held(s);
 	}
-	if (s->msgpending)
+	if (s->msg == M_OWED)
 		emit_message(s, 0);
 	else if (s->cmode == C_DATA || (s->cmode == C_BDAT && s->size > 0)) {
 		s->msgcut = 1;
