@@ -34,22 +34,38 @@
  *   C_TLSPROBE	one-sided STARTTLS, opaque too: the next client byte
  *		tells (0x16, a TLS record: C_TLS; any other: C_CMD)
  * Over any of them the client's bytes are held (hold()) while
- *   paused	an answer to waitcmd (DATA, STARTTLS, AUTH, CRLF.CRLF,
- *		BDAT LAST) is awaited, or
+ *   wait	names the command whose answer is awaited (P_DATA,
+ *		P_STARTTLS, P_AUTH, P_DOT, P_BDAT_LAST; pause_for()), and
+ *		is P_NONE otherwise, or while
  *   SY_UNSYNCED	(sync, below) the capture began mid-stream and the
  *		place is unknown.
- * Within C_CMD: cskip drops bytes up to a LF; gapskip drops the first
- * line after a gap unless it starts with a verb; resync (after a
- * mid-stream sync) takes the next line as a command only if it starts
- * with a verb, and else goes back to SY_UNSYNCED (midfails counts it).
+ *
+ * The client's line reader, lread, in C_CMD and C_AUTH:
+ *   L_LINE	lines
+ *   L_SKIP	bytes dropped up to a LF, then L_LINE
+ *   L_GAP	the first line after a gap counts only if it starts with
+ *		a verb (else it is the rest of a lost one), then L_LINE
+ *   L_SKIPGAP	bytes dropped up to a LF, then L_GAP
+ * L_LINE -> L_SKIP (lread_skip()): a gap within a line, a gap in a
+ * BDAT chunk, a gap while held (the held bytes dropped), the hold
+ * overflowing unsynced, no memory for the line, or sync_answer()
+ * dropping held bytes that end within a line.  L_LINE -> L_GAP: a gap
+ * at a line start.  Each of these from L_GAP (or, for a gap at a line
+ * start, from L_SKIP) gives L_SKIPGAP.  The LF ends a skip, and so do
+ * sync_held() and sync_answer() when the bytes dropped end with a LF;
+ * the next whole line ends L_GAP.
+ * The server's line reader, sread: S_LINE; S_SKIP after a gap in its
+ * bytes, up to the next LF.
  *
  * The sync with the server, sync (banner: its greeting was seen):
  *   SY_ONESIDED	no byte of it yet; taken to say yes
  *   SY_LIVE		its answers are matched to pend[], in order
  *   SY_BLIND		answers can no longer be matched; read as one-sided
  *   SY_UNSYNCED	mid-stream (smtp_midstream()): waiting for a place
+ *   SY_RESYNC		blind, after a mid-stream answer: the next command
+ *			line must start with a verb
  * server_seen is set by any byte of the server, even when blind or
- * unsynced; sskip drops its bytes up to a LF.
+ * unsynced.
  *
  * Sync transitions:
  *   ONESIDED -> LIVE	smtp_peer() or a server byte
@@ -59,28 +75,32 @@
  *			a gap in the server's bytes with answers awaited; a
  *			gap in the client's commands or BDAT chunk; an
  *			answer awaited that will not come (resume_assumed())
- *   UNSYNCED -> BLIND	an answer not 354 or 334 (sync_answer()); one-sided,
- *			a CRLF.CRLF held and a later client packet, or the
- *			end (sync_held())
- *   BLIND		stays BLIND
+ *   UNSYNCED -> RESYNC	an answer not 354 or 334 (sync_answer()), the held
+ *			bytes dropped
+ *   UNSYNCED -> BLIND	the same, when the bytes held are one command line:
+ *			it is read; one-sided, a CRLF.CRLF held and a later
+ *			client packet, or the end (sync_held())
+ *   RESYNC -> BLIND	a command line that starts with a verb (it is read)
+ *   RESYNC -> UNSYNCED	a line that does not (midfails counts it)
+ *   BLIND, RESYNC	go_blind() leaves them as they are
  *
- * Client transitions (live: through paused, the answer decides; not
+ * Client transitions (live: through wait, the answer decides; not
  * live: at once, as if the answer were yes):
- *   C_CMD  --DATA-->      live: paused; 354 -> C_DATA, else C_CMD.
+ *   C_CMD  --DATA-->      live: wait; 354 -> C_DATA, else C_CMD.
  *			   not live: C_DATA
- *   C_DATA --CRLF.CRLF--> C_CMD (msg_end()); live: M_OWED, paused
- *			   until its answer, which the message event carries
+ *   C_DATA --CRLF.CRLF--> C_CMD (msg_end()); live: M_OWED, wait
+ *			   for its answer, which the message event carries
  *   C_DATA --answer-->    M_DATA354, an answer to no DATA: the end
  *			   was lost, C_CMD, the message cut
  *   C_CMD  --BDAT n-->    C_BDAT when n > 0 (M_BDAT until LAST); at the
  *			   end of the chunk C_CMD, msg_end() after LAST
- *   C_CMD  --STARTTLS-->  live: paused; 220 -> C_TLS (held bytes
+ *   C_CMD  --STARTTLS-->  live: wait; 220 -> C_TLS (held bytes
  *			   dropped), else C_CMD.  not live: C_TLSPROBE
- *   C_CMD  --AUTH-->      live: paused; 334 -> C_AUTH, else C_CMD and the
+ *   C_CMD  --AUTH-->      live: wait; 334 -> C_AUTH, else C_CMD and the
  *			   auth event.  not live: C_AUTH for alines lines
- *   C_AUTH --line-->      live: paused again for its answer.  not live:
+ *   C_AUTH --line-->      live: wait again for its answer.  not live:
  *			   C_CMD after the last line, and the auth event
- *   paused --lost-->      resume_assumed(): blind, the answer taken as
+ *   wait   --lost-->      resume_assumed(): blind, the answer taken as
  *			   yes (DATA: C_DATA, STARTTLS: C_TLSPROBE, AUTH: C_AUTH)
  *   any    --end-->       C_CMD (smtp_end())
  *
@@ -117,6 +137,7 @@ enum cmode {
 
 /* commands whose answer the parser waits for or counts */
 enum pcmd {
+	P_NONE,		/* none: as wait, the client is read on */
 	P_OTHER, P_HELO, P_MAIL, P_RCPT, P_RSET, P_DATA, P_DOT, P_BDAT,
 	P_BDAT_LAST, P_STARTTLS, P_AUTH
 };
@@ -130,7 +151,22 @@ enum sync {
 	SY_ONESIDED,	/* no byte of it yet: taken to say yes */
 	SY_LIVE,	/* answers matched to the commands, in order */
 	SY_BLIND,	/* answers can no longer be matched: one-sided */
-	SY_UNSYNCED	/* mid-stream, the place not known yet */
+	SY_UNSYNCED,	/* mid-stream, the place not known yet */
+	SY_RESYNC	/* blind, and the next line must be a command */
+};
+
+/* where the client's line reader is, in C_CMD and C_AUTH */
+enum lread {
+	L_LINE,		/* lines */
+	L_SKIP,		/* drop bytes up to a LF, then L_LINE */
+	L_GAP,		/* after a gap: the next line only if it has a verb */
+	L_SKIPGAP	/* drop bytes up to a LF, then L_GAP */
+};
+
+/* where the server's line reader is */
+enum sread {
+	S_LINE,		/* reply lines */
+	S_SKIP		/* after a gap: drop bytes up to a LF */
 };
 
 /*
@@ -158,19 +194,17 @@ struct smtp {
 
 	enum cmode	 cmode;
 	enum sync	 sync;		/* with the server */
-	int		 server_seen;	/* even mid-stream or blind */
+	enum pcmd	 wait;		/* the answer the client is held for */
+	enum lread	 lread;
+	enum sread	 sread;
+	/* facts, not states: what was seen, whatever the state */
+	int		 server_seen;	/* a byte of the server, even blind */
 	int		 banner;	/* the greeting was seen */
-	int		 paused;	/* waiting for an answer */
-	enum pcmd	 waitcmd;	/* to this command */
+	int		 lfmode;	/* the DATA line ended in a bare LF */
+	int		 midfails;	/* SY_RESYNC lines that had no verb */
 	uint64_t	 packet;	/* packets seen (smtp_packet()) */
 	uint64_t	 waitpacket;	/* the packet that began the wait */
 	uint64_t	 dotpacket;	/* unsynced: the packet that held CRLF.CRLF */
-	int		 resync;	/* the next line must be a command */
-	int		 midfails;	/* ... and was not, so many times */
-	int		 cskip;		/* drop client bytes up to a LF */
-	int		 gapskip;	/* after a gap: cskip unless a command starts */
-	int		 sskip;		/* drop server bytes up to a LF */
-	int		 lfmode;	/* the client ends lines with a bare LF */
 
 	/* the client's partial command line */
 	uint8_t		*line;
@@ -540,7 +574,8 @@ pend_clear(struct smtp *s)
 static void
 go_blind(struct smtp *s)
 {
-	s->sync = SY_BLIND;
+	if (s->sync != SY_RESYNC)	/* blind already, its line awaited */
+		s->sync = SY_BLIND;
 	pend_clear(s);
 }
 
@@ -551,7 +586,7 @@ static void
 answers_lost(struct smtp *s)
 {
 	go_blind(s);
-	if (s->paused)
+	if (s->wait != P_NONE)
 		resume_assumed(s);
 }
 
@@ -561,7 +596,7 @@ pend_push(struct smtp *s, enum pcmd c)
 {
 	unsigned	 last;
 
-	if (s->sync == SY_BLIND)
+	if (s->sync == SY_BLIND || s->sync == SY_RESYNC)
 		return -1;
 	if (s->pcount > 0) {
 		last = (s->phead + s->pcount - 1) % SMTP_PIPE_MAX;
@@ -612,9 +647,27 @@ pend_pop(struct smtp *s)
 static void
 pause_for(struct smtp *s, enum pcmd c)
 {
-	s->paused = 1;
-	s->waitcmd = c;
+	s->wait = c;
 	s->waitpacket = s->packet;
+}
+
+/* the client's bytes are dropped up to a LF */
+static int
+lread_skipping(const struct smtp *s)
+{
+	return s->lread == L_SKIP || s->lread == L_SKIPGAP;
+}
+
+/* drop the client's bytes up to a LF (on), or not; a gap's check stays */
+static void
+lread_skip(struct smtp *s, int on)
+{
+	int	 gap = s->lread == L_GAP || s->lread == L_SKIPGAP;
+
+	if (on)
+		s->lread = gap ? L_SKIPGAP : L_SKIP;
+	else
+		s->lread = gap ? L_GAP : L_LINE;
 }
 
 /* hand the held bytes back to the client reader */
@@ -624,7 +677,7 @@ resume(struct smtp *s)
 	uint8_t	*h = s->hold;
 	size_t	 n = s->holdlen;
 
-	s->paused = 0;
+	s->wait = P_NONE;
 	if (h == NULL)
 		return;
 	s->hold = NULL;
@@ -662,7 +715,7 @@ sync_held(struct smtp *s)
 	go_blind(s);
 	memmove(s->hold, s->hold + start, s->holdlen - start);
 	s->holdlen -= start;
-	s->cskip = 0;
+	lread_skip(s, 0);
 	resume(s);
 }
 
@@ -685,17 +738,16 @@ sync_answer(struct smtp *s)
 
 	if (s->holdlen > 0)
 		nl = memchr(s->hold, '\n', s->holdlen);
-	if (nl != NULL && nl == s->hold + s->holdlen - 1 && !s->cskip &&
-	    s->midfails == 0 && known_verb(s->hold, s->holdlen))
-		s->cskip = 0;		/* kept: one command line */
-	else {
+	/* kept: one command line, and what is held is nothing else */
+	if (nl == NULL || nl != s->hold + s->holdlen - 1 || lread_skipping(s) ||
+	    s->midfails != 0 || !known_verb(s->hold, s->holdlen)) {
 		if (s->holdlen > 0)
-			s->cskip = s->hold[s->holdlen - 1] != '\n';
+			lread_skip(s, s->hold[s->holdlen - 1] != '\n');
 		s->holdlen = 0;
 	}
 	go_blind(s);
 	if (s->holdlen == 0) {
-		s->resync = 1;
+		s->sync = SY_RESYNC;
 		mem_put(s, s->hold, SMTP_HOLD_MAX);
 		s->hold = NULL;
 	} else
@@ -710,7 +762,7 @@ static void
 resume_assumed(struct smtp *s)
 {
 	go_blind(s);
-	switch (s->waitcmd) {
+	switch (s->wait) {
 	case P_DATA:
 		msg_begin(s);
 		s->cmode = C_DATA;
@@ -746,7 +798,7 @@ hold(struct smtp *s, const uint8_t *p, size_t len)
 		 * The client sends much more without the answer it
 		 * needs: it was not waiting, so take the answer as yes.
 		 */
-		if (s->paused) {
+		if (s->wait != P_NONE) {
 			resume_assumed(s);
 			client_feed(s, p, len);
 			return;
@@ -762,7 +814,7 @@ hold(struct smtp *s, const uint8_t *p, size_t len)
 		}
 		if (s->hold == NULL)
 			return;
-		s->cskip = 1;
+		lread_skip(s, 1);
 	}
 	memcpy(s->hold + s->holdlen, p, len);
 	s->holdlen += len;
@@ -771,7 +823,7 @@ hold(struct smtp *s, const uint8_t *p, size_t len)
 	 * once a later packet of the client shows the server was not heard
 	 * in between (it would have answered it).
 	 */
-	if (s->sync == SY_UNSYNCED && !s->paused && !s->server_seen) {
+	if (s->sync == SY_UNSYNCED && s->wait == P_NONE && !s->server_seen) {
 		if (s->dotpacket != 0 && s->packet > s->dotpacket) {
 			sync_held(s);
 		} else if (s->dotpacket == 0 && held_dot(s) > 0)
@@ -1461,15 +1513,13 @@ command(struct smtp *s, const uint8_t *p, size_t len, int cut)
 	c->proceed(s, &l);
 }
 
-/* after a gap: drop the n bytes up to nl, and nl itself, which ends the skip */
-static void
-skip_line(const uint8_t **p, size_t *len, size_t n, const uint8_t *nl,
-    int *skip)
+/* after a gap: drop the n bytes up to nl, and nl itself; 1 when nl ends the skip */
+static int
+skip_line(const uint8_t **p, size_t *len, size_t n, const uint8_t *nl)
 {
-	if (nl != NULL)
-		*skip = 0;
 	*p += n + (nl != NULL);
 	*len -= n + (nl != NULL);
+	return nl != NULL;
 }
 
 /* the client's bytes, read as the server reads them */
@@ -1481,7 +1531,7 @@ client_feed(struct smtp *s, const uint8_t *p, size_t len)
 	int		 bare;
 
 	while (len > 0) {
-		if (s->paused || s->sync == SY_UNSYNCED) {
+		if (s->wait != P_NONE || s->sync == SY_UNSYNCED) {
 			hold(s, p, len);
 			return;
 		}
@@ -1522,15 +1572,16 @@ client_feed(struct smtp *s, const uint8_t *p, size_t len)
 		}
 		nl = memchr(p, '\n', len);
 		n = nl == NULL ? len : (size_t)(nl - p);
-		if (s->cskip) {
-			skip_line(&p, &len, n, nl, &s->cskip);
+		if (lread_skipping(s)) {
+			if (skip_line(&p, &len, n, nl))
+				lread_skip(s, 0);
 			continue;
 		}
 		/* collect the line; what passes SMTP_LINE_MAX is cut */
 		if (nl == NULL || s->linelen > 0) {
 			if (s->line == NULL &&
 			    (s->line = mem_get(s, SMTP_LINE_MAX)) == NULL) {
-				s->cskip = 1;
+				lread_skip(s, 1);
 				continue;
 			}
 			take = n < SMTP_LINE_MAX - s->linelen ? n :
@@ -1557,13 +1608,13 @@ client_feed(struct smtp *s, const uint8_t *p, size_t len)
 		bare = !(l > 0 && nl[l - 1] == '\r');
 		if (!bare)
 			l--;
-		if (s->gapskip) {
+		if (s->lread == L_GAP) {
 			/*
 			 * Segments lost in command mode mostly end at a line
 			 * end: the first line after them counts if it starts
 			 * with a verb, and is the rest of a lost one if not.
 			 */
-			s->gapskip = 0;
+			s->lread = L_LINE;
 			for (w = 0; w < l && isblank_(nl[w]); w++)
 				;
 			if (!known_verb(nl + w, l - w)) {
@@ -1585,12 +1636,13 @@ client_feed(struct smtp *s, const uint8_t *p, size_t len)
 			/* leading white space is skipped, as Postfix does */
 			for (w = 0; w < l && isblank_(nl[w]); w++)
 				;
-			if (s->resync && !known_verb(nl + w, l - w)) {
+			if (s->sync == SY_RESYNC && !known_verb(nl + w, l - w)) {
 				/* not a command: wait for the next answer */
 				s->sync = SY_UNSYNCED;
 				s->midfails++;
 			} else {
-				s->resync = 0;
+				if (s->sync == SY_RESYNC)
+					s->sync = SY_BLIND;
 				if (isverb(nl + w, l - w, "DATA"))
 					s->lfmode = bare;
 				command(s, nl + w, l - w, s->linecut);
@@ -1675,14 +1727,14 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 			s->msg = M_DATA354;
 		else if (s->msg == M_DATA354)
 			s->msg = M_DATA;	/* a second DATA refused */
-		if (s->paused)
+		if (s->wait != P_NONE)
 			resume(s);
 		break;
 	case P_DOT:
 	case P_BDAT_LAST:
 		if (s->msg == M_OWED)
 			emit_message(s, code);
-		if (s->paused)
+		if (s->wait != P_NONE)
 			resume(s);
 		break;
 	case P_STARTTLS:
@@ -1693,11 +1745,11 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 		if (code == 220) {
 			s->cmode = C_TLS;
 			s->alines = 0;
-			s->paused = 0;
+			s->wait = P_NONE;
 			mem_put(s, s->hold, SMTP_HOLD_MAX);
 			s->hold = NULL;
 			s->holdlen = 0;
-		} else if (s->paused)
+		} else if (s->wait != P_NONE)
 			resume(s);
 		break;
 	case P_AUTH:
@@ -1717,7 +1769,7 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 			s->areply = code;
 			emit_auth(s);
 		}
-		if (s->paused)
+		if (s->wait != P_NONE)
 			resume(s);
 		break;
 	default:
@@ -1737,8 +1789,9 @@ server_feed(struct smtp *s, const uint8_t *p, size_t len)
 	while (len > 0 && !smtp_tls(s)) {
 		nl = memchr(p, '\n', len);
 		n = nl == NULL ? len : (size_t)(nl - p);
-		if (s->sskip) {
-			skip_line(&p, &len, n, nl, &s->sskip);
+		if (s->sread == S_SKIP) {
+			if (skip_line(&p, &len, n, nl))
+				s->sread = S_LINE;
 			continue;
 		}
 		take = n < sizeof(s->sline) - s->slinelen ? n :
@@ -1797,7 +1850,7 @@ smtp_data(struct smtp *s, enum smtp_dir dir, const uint8_t *p, size_t len)
 	 * (spam software) may be told no, and then its "message" is
 	 * read as the commands the server reads.
 	 */
-	if (s->paused && !s->banner && s->packet > s->waitpacket)
+	if (s->wait != P_NONE && !s->banner && s->packet > s->waitpacket)
 		resume_assumed(s);
 	client_feed(s, p, len);
 }
@@ -1830,17 +1883,17 @@ void
 smtp_gap(struct smtp *s, enum smtp_dir dir, size_t len)
 {
 	if (dir == SMTP_SERVER) {
-		s->sskip = 1;
+		s->sread = S_SKIP;
 		s->slinelen = 0;
-		if (s->paused || s->pcount > 0)
+		if (s->wait != P_NONE || s->pcount > 0)
 			answers_lost(s);
 		return;
 	}
-	if (s->paused || s->sync == SY_UNSYNCED) {
+	if (s->wait != P_NONE || s->sync == SY_UNSYNCED) {
 		/* the held bytes lose their place: start again after the gap */
 		s->holdlen = 0;
-		s->cskip = 1;
-		if (s->paused) {
+		lread_skip(s, 1);
+		if (s->wait != P_NONE) {
 			/* commands may be lost, and with them their answers' place */
 			resume_assumed(s);
 			if (s->cmode == C_DATA)
@@ -1863,7 +1916,7 @@ smtp_gap(struct smtp *s, enum smtp_dir dir, size_t len)
 		go_blind(s);
 		if (s->chunklast)
 			msg_end(s, 0);
-		s->cskip = 1;
+		lread_skip(s, 1);
 		break;
 	case C_DATA:
 		s->msgcut = 1;
@@ -1873,9 +1926,9 @@ smtp_gap(struct smtp *s, enum smtp_dir dir, size_t len)
 	default:
 		/* commands may be lost: their answers can no longer be matched */
 		if (s->linelen > 0)
-			s->cskip = 1;
+			lread_skip(s, 1);
 		else
-			s->gapskip = 1;
+			s->lread = lread_skipping(s) ? L_SKIPGAP : L_GAP;
 		s->linelen = 0;
 		go_blind(s);
 		break;
@@ -1895,7 +1948,7 @@ void
 smtp_end(struct smtp *s)
 {
 	/* an answer that never came: read what was held as a yes */
-	if (s->paused && s->holdlen > 0)
+	if (s->wait != P_NONE && s->holdlen > 0)
 		resume_assumed(s);
 	/* MAIL and RCPT whose answers did not come before the end */
 	if (s->sync == SY_LIVE)
