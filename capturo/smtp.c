@@ -84,8 +84,9 @@
  *   RESYNC -> UNSYNCED	a line that does not (midfails counts it)
  *   BLIND, RESYNC	go_blind() leaves them as they are
  *
- * Client transitions (live: through wait, the answer decides; not
- * live: at once, as if the answer were yes):
+ * Client transitions (live: through wait, the answer decides, as the
+ * table above answered() says; not live: at once, as if the answer
+ * were yes; the commands and what reading each does: commands[]):
  *   C_CMD  --DATA-->      live: wait; 354 -> C_DATA, else C_CMD.
  *			   not live: C_DATA
  *   C_DATA --CRLF.CRLF--> C_CMD (msg_end()); live: M_OWED, wait
@@ -1655,14 +1656,129 @@ client_feed(struct smtp *s, const uint8_t *p, size_t len)
 
 /* --- the server --- */
 
+/* DATA answered: 354 begins the message (if not begun one-sided) */
+static enum cmode
+answer_data(struct smtp *s, int code)
+{
+	if (code != 354) {
+		if (s->msg == M_DATA354)
+			s->msg = M_DATA;	/* a second DATA refused */
+		return s->cmode;
+	}
+	if (s->cmode != C_DATA)
+		msg_begin(s);
+	s->msg = M_DATA354;
+	return C_DATA;
+}
+
+/* STARTTLS answered: its event; 220 makes the rest opaque */
+static enum cmode
+answer_starttls(struct smtp *s, int code)
+{
+	struct smtp_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SMTP_EV_STARTTLS;
+	ev.reply = code;
+	emit(s, &ev);
+	if (code != 220)
+		return s->cmode;
+	/* what the client sent meanwhile is TLS: never read */
+	s->alines = 0;
+	s->wait = P_NONE;
+	mem_put(s, s->hold, SMTP_HOLD_MAX);
+	s->hold = NULL;
+	s->holdlen = 0;
+	return C_TLS;
+}
+
+/* AUTH or an AUTH line answered: 334 asks for a line, else it is over */
+static enum cmode
+answer_auth(struct smtp *s, int code, const uint8_t *text, size_t tlen)
+{
+	uint8_t		 prompt[64];
+	long		 plen;
+
+	if (code != 334) {
+		s->areply = code;
+		emit_auth(s);
+		return C_CMD;
+	}
+	/* LOGIN asks "Username:" in base64 (VXNlcm5hbWU6) */
+	while (tlen > 0 && isblank_(text[tlen - 1]))
+		tlen--;
+	if (s->amech == A_LOGIN) {
+		plen = mime_b64(text, tlen, prompt, sizeof(prompt));
+		s->auserask = plen >= 4 &&
+		    ciprefix(prompt, (size_t)plen, "USER");
+	}
+	return C_AUTH;
+}
+
+/*
+ * What the answer to each command awaited does, and the client's mode
+ * after it:
+ *   command		answer	then
+ *   HELO, RSET		2xx	the recipients taken are forgotten
+ *   MAIL		2xx	the same; other: the refused event
+ *   RCPT		2xx	one more recipient taken; other: refused
+ *   DATA		354	C_DATA, M_DATA354 (answer_data())
+ *			other	as it was
+ *   CRLF.CRLF,		any	the owed message's event, with the code
+ *   BDAT LAST
+ *   STARTTLS		any	the starttls event; 220: C_TLS, the bytes
+ *				held dropped (answer_starttls())
+ *   AUTH, its lines	334	C_AUTH (answer_auth())
+ *			other	C_CMD, the auth event
+ *   BDAT, others	any	nothing
+ * ends_wait() says which of them end the wait (pause_for()).
+ */
+static enum cmode
+answered(struct smtp *s, int c, int code, const uint8_t *text, size_t tlen)
+{
+	switch (c) {
+	case P_MAIL:
+		emit_refused(s, P_MAIL, code);
+		/* FALLTHROUGH */
+	case P_HELO:
+	case P_RSET:
+		if (code >= 200 && code < 300)
+			s->rcpt_ok = 0;
+		return s->cmode;
+	case P_RCPT:
+		emit_refused(s, P_RCPT, code);
+		if (code >= 200 && code < 300)
+			s->rcpt_ok++;
+		return s->cmode;
+	case P_DATA:
+		return answer_data(s, code);
+	case P_DOT:
+	case P_BDAT_LAST:
+		if (s->msg == M_OWED)
+			emit_message(s, code);
+		return s->cmode;
+	case P_STARTTLS:
+		return answer_starttls(s, code);
+	case P_AUTH:
+		return answer_auth(s, code, text, tlen);
+	default:
+		return s->cmode;
+	}
+}
+
+/* the answer to c ends a wait for it: what was held is read on (resume()) */
+static int
+ends_wait(int c)
+{
+	return c == P_DATA || c == P_DOT || c == P_BDAT_LAST ||
+	    c == P_STARTTLS || c == P_AUTH;
+}
+
 /* a complete reply: code, the text of its last line */
 static void
 reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 {
 	int		 c;
-	struct smtp_event ev;
-	uint8_t		 prompt[64];
-	long		 plen;
 
 	/*
 	 * The first answer is the greeting (RFC 5321 4.3.1), even when
@@ -1704,77 +1820,9 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 		return;
 	}
 	pend_pop(s);
-	switch (c) {
-	case P_MAIL:
-		emit_refused(s, P_MAIL, code);
-		/* FALLTHROUGH */
-	case P_HELO:
-	case P_RSET:
-		if (code >= 200 && code < 300)
-			s->rcpt_ok = 0;
-		break;
-	case P_RCPT:
-		emit_refused(s, P_RCPT, code);
-		if (code >= 200 && code < 300)
-			s->rcpt_ok++;
-		break;
-	case P_DATA:
-		if (code == 354 && s->cmode != C_DATA) {
-			msg_begin(s);
-			s->cmode = C_DATA;
-		}
-		if (code == 354)
-			s->msg = M_DATA354;
-		else if (s->msg == M_DATA354)
-			s->msg = M_DATA;	/* a second DATA refused */
-		if (s->wait != P_NONE)
-			resume(s);
-		break;
-	case P_DOT:
-	case P_BDAT_LAST:
-		if (s->msg == M_OWED)
-			emit_message(s, code);
-		if (s->wait != P_NONE)
-			resume(s);
-		break;
-	case P_STARTTLS:
-		memset(&ev, 0, sizeof(ev));
-		ev.type = SMTP_EV_STARTTLS;
-		ev.reply = code;
-		emit(s, &ev);
-		if (code == 220) {
-			s->cmode = C_TLS;
-			s->alines = 0;
-			s->wait = P_NONE;
-			mem_put(s, s->hold, SMTP_HOLD_MAX);
-			s->hold = NULL;
-			s->holdlen = 0;
-		} else if (s->wait != P_NONE)
-			resume(s);
-		break;
-	case P_AUTH:
-		if (code == 334) {
-			/* LOGIN asks "Username:" in base64 (VXNlcm5hbWU6) */
-			while (tlen > 0 && isblank_(text[tlen - 1]))
-				tlen--;
-			if (s->amech == A_LOGIN) {
-				plen = mime_b64(text, tlen, prompt,
-				    sizeof(prompt));
-				s->auserask = plen >= 4 &&
-				    ciprefix(prompt, (size_t)plen, "USER");
-			}
-			s->cmode = C_AUTH;
-		} else {
-			s->cmode = C_CMD;
-			s->areply = code;
-			emit_auth(s);
-		}
-		if (s->wait != P_NONE)
-			resume(s);
-		break;
-	default:
-		break;
-	}
+	s->cmode = answered(s, c, code, text, tlen);
+	if (s->wait != P_NONE && ends_wait(c))
+		resume(s);
 }
 
 /* the server's bytes: reply lines "NNN-text" and "NNN text" (RFC 5321 4.2) */
