@@ -210,7 +210,7 @@ struct smtp {
 	/* the client's partial command line */
 	uint8_t		*line;
 	size_t		 linelen;
-	int		 linecut;
+	int		 linecut;	/* fact: this line passed SMTP_LINE_MAX */
 
 	/* client bytes held while an answer is awaited */
 	uint8_t		*hold;
@@ -219,7 +219,7 @@ struct smtp {
 	/* the server's current line: its first bytes are enough */
 	uint8_t		 sline[64];
 	size_t		 slinelen;
-	int		 inreply;	/* lines of a multi-line reply seen */
+	int		 inreply;	/* fact: lines of this reply seen before */
 	int		 caps;		/* CAP_*, of the last HELO/EHLO answer */
 	int		 newcaps;	/* being read from the answer */
 
@@ -240,7 +240,7 @@ struct smtp {
 	uint8_t		*env;
 	size_t		 envhead, envlen;
 	unsigned	 envn, envlost;
-	int		 unheard;	/* the unheard event was written */
+	int		 unheard;	/* fact: the unheard event was written */
 
 	/* the transaction */
 	unsigned	 rcpt_sent, rcpt_ok;
@@ -248,23 +248,23 @@ struct smtp {
 
 	/* the message being received */
 	enum dstate	 dstate;
-	int		 lastcr;
+	int		 lastcr;	/* fact: the last byte read was a CR */
 	uint64_t	 size;
 	uint64_t	 chunk;		/* BDAT bytes still to come */
-	int		 chunklast;
-	int		 inhdr;		/* still within the header */
-	int		 msgcut;
+	int		 chunklast;	/* fact: the chunk's BDAT said LAST */
+	int		 inhdr;		/* fact: no empty line yet (RFC 5322) */
+	int		 msgcut;	/* fact: some of the message was lost */
 	uint8_t		*hdr;
 	size_t		 hdrlen, hdrend;
-	enum msg	 msg;
+	enum msg	 msg;		/* beside cmode: the top comment */
 
 	/* AUTH */
 	enum amech	 amech;
 	char		 amechname[32];
 	char		*auser;		/* decoded user name */
 	size_t		 auserlen;
-	int		 ausercut;	/* the name was longer than SMTP_NAME_MAX */
-	int		 auserask;	/* the server asked for a user name */
+	int		 ausercut;	/* fact: the name passed SMTP_NAME_MAX */
+	int		 auserask;	/* fact: LOGIN's prompt asked for the user */
 	int		 alines;	/* AUTH lines left, one-sided */
 	int		 areply;	/* the server's last answer to it */
 };
