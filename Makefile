@@ -60,7 +60,8 @@ DETENGO_SRCS=	detengo/detengo.c \
 		detengo/fw_nft.c \
 		detengo/fw_ipset.c \
 		detengo/fw_dry.c \
-		detengo/hset.c
+		detengo/hset.c \
+		detengo/oidx.c
 
 # unit tests: name and the sources each one links
 T_event_SRCS=	tests/t_event.c common/event.c common/addr.c common/ascii.c
@@ -75,6 +76,7 @@ T_state_SRCS=	tests/t_state.c detengo/state.c common/addr.c common/ascii.c \
 		common/hash.c
 T_ports_SRCS=	tests/t_ports.c common/ports.c
 T_hash_SRCS=	tests/t_hash.c common/hash.c
+T_oidx_SRCS=	tests/t_oidx.c detengo/oidx.c
 T_ring_SRCS=	tests/t_ring.c capturo/ring.c
 # The one list of unit tests: every tests/t_NAME.c, so that a test file
 # added or renamed is built and run (its build fails until T_NAME_SRCS

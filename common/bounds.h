@@ -157,6 +157,13 @@
  * unit multiplies it.
  */
 #define EXPIRE_MAX		(3650LL * 86400)
+/*
+ * Slots of one of detengo's indexes of hosts (detengo/oidx.c), 8 bytes
+ * each: 256 MiB.  An index is kept at most half full, so it holds 2^24
+ * hosts, 16 times POLICY_HOSTS_MAX: room for the hosts of rules others
+ * put in the firewall, and a bound on what a table grown by them takes.
+ */
+#define OIDX_SLOTS_MAX		(1 << 25)
 /* hosts counted toward a threshold at once; past it the stalest is forgotten */
 #define POLICY_TRACK_MAX	65536
 /* entries in the allow list */
