@@ -70,13 +70,15 @@ T_smtp_SRCS=	tests/t_smtp.c capturo/smtp.c capturo/mime.c common/ascii.c
 T_mime_SRCS=	tests/t_mime.c capturo/mime.c common/ascii.c
 T_reasm_SRCS=	tests/t_reasm.c capturo/reasm.c
 T_decode_SRCS=	tests/t_decode.c capturo/decode.c
-T_policy_SRCS=	tests/t_policy.c detengo/policy.c detengo/hset.c common/addr.c \
-		common/hash.c
+T_policy_SRCS=	tests/t_policy.c detengo/policy.c detengo/hset.c detengo/oidx.c \
+		common/addr.c common/hash.c
 T_state_SRCS=	tests/t_state.c detengo/state.c common/addr.c common/ascii.c \
 		common/hash.c
 T_ports_SRCS=	tests/t_ports.c common/ports.c
 T_hash_SRCS=	tests/t_hash.c common/hash.c
 T_oidx_SRCS=	tests/t_oidx.c detengo/oidx.c
+T_hset_SRCS=	tests/t_hset.c detengo/hset.c detengo/oidx.c common/addr.c \
+		common/hash.c
 T_ring_SRCS=	tests/t_ring.c capturo/ring.c
 # The one list of unit tests: every tests/t_NAME.c, so that a test file
 # added or renamed is built and run (its build fails until T_NAME_SRCS
@@ -86,7 +88,7 @@ T_ring_SRCS=	tests/t_ring.c capturo/ring.c
 UNIT_ALL=	$(patsubst tests/t_%.c,%,$(wildcard tests/t_*.c))
 UNITS=		$(filter-out fw tail,$(UNIT_ALL))
 # the backends' driver runs only as root inside a namespace (tests/e2e_fw.sh)
-T_fw_SRCS=	tests/t_fw.c $(filter detengo/fw%.c detengo/hset.c,$(DETENGO_SRCS)) \
+T_fw_SRCS=	tests/t_fw.c $(filter detengo/fw%.c detengo/hset.c detengo/oidx.c,$(DETENGO_SRCS)) \
 		common/addr.c \
 		common/hash.c \
 		common/log.c

@@ -8,25 +8,35 @@
 #include "addr.h"
 #include "hash.h"
 #include "hset.h"
+#include "oidx.h"
 
-/* the set never indexes more slots than this (4 bytes each: 256 MB) */
-#define HSET_IDX_MAX	((size_t)1 << 26)
+/*
+ * The items live in v in the order they came; a deleted one stays there
+ * with family 0 until v is full, when the live ones are packed to its
+ * start if they are at most half of it.  The index (oidx.c) maps an
+ * address to its item's place in v.
+ */
 
-/* the slot of a normalised address (addr_norm()) */
-static size_t
+/* the hash of a normalised address (addr_norm()) */
+static uint64_t
 set_hash(const struct hset *s, const struct addr *k)
 {
-	return (size_t)hash_sip(s->key, k, sizeof(*k)) & (s->nidx - 1);
+	return hash_sip(s->key, k, sizeof(*k));
+}
+
+static int
+item_eq(const void *owner, uint32_t e, const void *key)
+{
+	const struct hset	*s = owner;
+
+	return memcmp(&s->v[e].addr, key, sizeof(s->v[e].addr)) == 0;
 }
 
 int
 hset_init(struct hset *s, size_t hint)
 {
 	memset(s, 0, sizeof(*s));
-	s->nidx = 64;
-	while (s->nidx < 2 * hint && s->nidx < HSET_IDX_MAX)
-		s->nidx <<= 1;
-	if ((s->idx = calloc(s->nidx, sizeof(*s->idx))) == NULL)
+	if (oidx_init(&s->ix, item_eq, hint ? hint : 1) == -1)
 		return -1;
 	hash_key(s->key);
 	return 0;
@@ -36,22 +46,18 @@ void
 hset_free(struct hset *s)
 {
 	free(s->v);
-	free(s->idx);
+	oidx_free(&s->ix);
 	memset(s, 0, sizeof(*s));
 }
 
+/* the item of a normalised address k, hashed to hv, or NULL */
 static struct hset_item *
-set_find(const struct hset *s, const struct addr *k)
+set_find(const struct hset *s, uint64_t hv, const struct addr *k)
 {
-	size_t		 i;
-	struct hset_item	*h;
+	uint32_t	 e;
 
-	for (i = set_hash(s, k); s->idx[i] != 0; i = (i + 1) & (s->nidx - 1)) {
-		h = &s->v[s->idx[i] - 1];
-		if (memcmp(&h->addr, k, sizeof(*k)) == 0)
-			return h;
-	}
-	return NULL;
+	e = oidx_get(&s->ix, s, hv, k);
+	return e == OIDX_NONE ? NULL : &s->v[e];
 }
 
 struct hset_item *
@@ -59,34 +65,48 @@ hset_get(const struct hset *s, const struct addr *a)
 {
 	struct addr	 k;
 
-	if (s->idx == NULL || addr_norm(a, &k) == -1)
+	if (s->ix.eq == NULL || addr_norm(a, &k) == -1)
 		return NULL;
-	return set_find(s, &k);
+	return set_find(s, set_hash(s, &k), &k);
 }
 
-/* drop the deleted slots and index again into nidx slots */
-static int
-set_rebuild(struct hset *s, size_t nidx)
+/* move the live items to the start of v, in their order, and index them again */
+static void
+set_pack(struct hset *s)
 {
-	uint32_t	*idx;
-	size_t		 i, j, n;
+	size_t	 i, n;
 
-	if ((idx = calloc(nidx, sizeof(*idx))) == NULL)
-		return -1;
-	free(s->idx);
-	s->idx = idx;
-	s->nidx = nidx;
+	oidx_clear(&s->ix);
 	for (i = n = 0; i < s->n; i++) {
 		if (s->v[i].addr.family == 0)
 			continue;
 		s->v[n] = s->v[i];
-		for (j = set_hash(s, &s->v[n].addr); idx[j] != 0;
-		    j = (j + 1) & (nidx - 1))
-			;
-		idx[j] = (uint32_t)(n + 1);
+		/* as many as the index held: it does not grow, cannot fail */
+		(void)oidx_add(&s->ix, set_hash(s, &s->v[n].addr),
+		    (uint32_t)n);
 		n++;
 	}
 	s->n = s->live = n;
+}
+
+/* room for one more item at the end of v */
+static int
+set_room(struct hset *s)
+{
+	struct hset_item	*v;
+	size_t			 cap;
+
+	if (s->n < s->cap)
+		return 0;
+	if (s->n > 0 && s->live <= s->n / 2) {
+		set_pack(s);
+		return 0;
+	}
+	cap = s->cap ? 2 * s->cap : 64;
+	if ((v = reallocarray(s->v, cap, sizeof(*v))) == NULL)
+		return -1;
+	s->v = v;
+	s->cap = cap;
 	return 0;
 }
 
@@ -94,40 +114,24 @@ struct hset_item *
 hset_put(struct hset *s, const struct addr *a)
 {
 	struct addr	 k;
-	struct hset_item	*h, *v;
-	size_t		 i, cap, nidx;
+	struct hset_item	*h;
+	uint64_t	 hv;
 
-	if (s->idx == NULL || addr_norm(a, &k) == -1) {
+	if (s->ix.eq == NULL || addr_norm(a, &k) == -1) {
 		errno = EINVAL;
 		return NULL;
 	}
-	if ((h = set_find(s, &k)) != NULL)
+	hv = set_hash(s, &k);
+	if ((h = set_find(s, hv, &k)) != NULL)
 		return h;
-	/* keep the index at most half full, counting deleted slots */
-	if (2 * (s->n + 1) > s->nidx) {
-		nidx = s->nidx;
-		if (2 * (s->live + 1) > nidx / 2)
-			nidx <<= 1;
-		if (nidx > HSET_IDX_MAX) {
-			errno = ENOSPC;
-			return NULL;
-		}
-		if (set_rebuild(s, nidx) == -1)
-			return NULL;
-	}
-	if (s->n == s->cap) {
-		cap = s->cap ? 2 * s->cap : 64;
-		if ((v = reallocarray(s->v, cap, sizeof(*v))) == NULL)
-			return NULL;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (set_room(s) == -1)
+		return NULL;
 	h = &s->v[s->n];
 	memset(h, 0, sizeof(*h));
 	h->addr = k;
-	for (i = set_hash(s, &k); s->idx[i] != 0; i = (i + 1) & (s->nidx - 1))
-		;
-	s->idx[i] = (uint32_t)(++s->n);
+	if (oidx_add(&s->ix, hv, (uint32_t)s->n) == -1)
+		return NULL;
+	s->n++;
 	s->live++;
 	return h;
 }
@@ -136,21 +140,22 @@ hset_put(struct hset *s, const struct addr *a)
 void
 hset_clear(struct hset *s)
 {
-	if (s->idx != NULL)
-		memset(s->idx, 0, s->nidx * sizeof(*s->idx));
+	oidx_clear(&s->ix);
 	s->n = s->live = 0;
 }
 
-/* the slot stays in the index as a tombstone until the next rebuild */
+/* the item stays in v, with family 0, until v is packed */
 int
 hset_del(struct hset *s, const struct addr *a)
 {
-	struct hset_item	*h;
+	struct addr	 k;
+	uint32_t	 e;
 
-	if ((h = hset_get(s, a)) == NULL)
+	if (s->ix.eq == NULL || addr_norm(a, &k) == -1)
 		return -1;
-	memset(&h->addr, 0, sizeof(h->addr));
+	if ((e = oidx_del(&s->ix, s, set_hash(s, &k), &k)) == OIDX_NONE)
+		return -1;
+	memset(&s->v[e].addr, 0, sizeof(s->v[e].addr));
 	s->live--;
 	return 0;
 }
-

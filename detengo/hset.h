@@ -6,19 +6,19 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "oidx.h"
 
 struct hset_item {
-	struct addr	 addr;		/* family 0: a deleted slot */
+	struct addr	 addr;		/* family 0: a deleted item */
 	uint64_t	 v[4];		/* the owner's: counters, times, bits */
 };
 
 struct hset {
 	struct hset_item *v;		/* in insertion order */
-	size_t		 n;		/* used slots of v, deleted ones included */
+	size_t		 n;		/* used items of v, deleted ones included */
 	size_t		 cap;
 	size_t		 live;
-	uint32_t	*idx;		/* open addressing: index into v plus 1 */
-	size_t		 nidx;		/* a power of two, at least 2 * n */
+	struct oidx	 ix;		/* the live items of v by address */
 	uint64_t	 key[2];		/* hash_sip()'s */
 };
 

@@ -201,7 +201,7 @@ selftest(void)
 	ok(r == 10000, "flush of 10000");
 	fw_close(fw);
 
-	/* the set on its own: tombstones, rebuilds, lookups */
+	/* the set on its own: deletes, packing, lookups (more in t_hset) */
 	r = hset_init(&set, 0);
 	ok(r == 0, "set init");
 	for (i = 0; i < 3000; i++)
