@@ -72,8 +72,8 @@ T_reasm_SRCS=	tests/t_reasm.c capturo/reasm.c
 T_decode_SRCS=	tests/t_decode.c capturo/decode.c
 T_policy_SRCS=	tests/t_policy.c detengo/policy.c detengo/hset.c detengo/oidx.c \
 		common/addr.c common/hash.c
-T_state_SRCS=	tests/t_state.c detengo/state.c common/addr.c common/ascii.c \
-		common/hash.c
+T_state_SRCS=	tests/t_state.c detengo/state.c detengo/oidx.c common/addr.c \
+		common/ascii.c common/hash.c
 T_ports_SRCS=	tests/t_ports.c common/ports.c
 T_hash_SRCS=	tests/t_hash.c common/hash.c
 T_oidx_SRCS=	tests/t_oidx.c detengo/oidx.c
@@ -93,8 +93,8 @@ T_fw_SRCS=	tests/t_fw.c $(filter detengo/fw%.c detengo/hset.c detengo/oidx.c,$(D
 		common/hash.c \
 		common/log.c
 T_fw_LIBS=	$(FW_LIBS)
-T_tail_SRCS=	tests/t_tail.c detengo/tail.c detengo/state.c common/addr.c \
-		common/ascii.c common/hash.c common/log.c
+T_tail_SRCS=	tests/t_tail.c detengo/tail.c detengo/state.c detengo/oidx.c \
+		common/addr.c common/ascii.c common/hash.c common/log.c
 T_tail_LIBS=	$(INOTIFY_LIBS)
 
 O=		obj
@@ -206,7 +206,7 @@ FZ=		obj-fuzz
 FZ_smtp_SRCS=	capturo/smtp.c capturo/mime.c common/ascii.c
 FZ_reasm_SRCS=	capturo/reasm.c
 FZ_event_SRCS=	common/event.c common/addr.c common/ascii.c
-FZ_state_SRCS=	detengo/state.c common/addr.c common/ascii.c \
+FZ_state_SRCS=	detengo/state.c detengo/oidx.c common/addr.c common/ascii.c \
 		common/hash.c
 FZ_mime_SRCS=	capturo/mime.c common/ascii.c
 FZ_decode_SRCS=	capturo/decode.c

@@ -86,84 +86,24 @@ host_hash(const struct state *st, const struct addr *a)
 	return hash_sip(st->key, &k, sizeof(k));
 }
 
-/*
- * The index: open addressing with linear probing; a slot holds a block's
- * position + 1, 0 is free.  The table is kept at most half full.
- */
-static size_t
-idx_slot(const struct state *st, const struct addr *a, int *found)
-{
-	size_t		 mask = st->idxcap - 1, s;
-	uint32_t	 v;
-
-	s = host_hash(st, a) & mask;
-	while ((v = st->idx[s]) != 0) {
-		if (addr_eq(&st->blocks[v - 1].host, a)) {
-			*found = 1;
-			return s;
-		}
-		s = (s + 1) & mask;
-	}
-	*found = 0;
-	return s;
-}
-
+/* for the index (oidx.c) of the blocks by host, made with the first block */
 static int
-idx_grow(struct state *st, size_t want)
+block_eq(const void *owner, uint32_t e, const void *key)
 {
-	uint32_t	*n;
-	size_t		 cap, i, s;
-	int		 found;
+	const struct state	*st = owner;
 
-	if (want * 2 <= st->idxcap)
-		return 0;
-	for (cap = st->idxcap ? st->idxcap : 64; cap < want * 2; cap *= 2)
-		;
-	if ((n = calloc(cap, sizeof(*n))) == NULL)
-		return -1;
-	if (st->idx == NULL)
-		hash_key(st->key);
-	free(st->idx);
-	st->idx = n;
-	st->idxcap = cap;
-	for (i = 0; i < st->nblocks; i++) {
-		s = idx_slot(st, &st->blocks[i].host, &found);
-		st->idx[s] = (uint32_t)(i + 1);
-	}
-	return 0;
-}
-
-/* empty slot s, moving later entries of its run back (no tombstones) */
-static void
-idx_remove(struct state *st, size_t s)
-{
-	size_t	 mask = st->idxcap - 1, j = s, k;
-
-	for (;;) {
-		j = (j + 1) & mask;
-		if (st->idx[j] == 0)
-			break;
-		k = host_hash(st, &st->blocks[st->idx[j] - 1].host) &
-		    mask;
-		/* the entry at j may move to s unless its home is in (s, j] */
-		if (s <= j ? (s < k && k <= j) : (s < k || k <= j))
-			continue;
-		st->idx[s] = st->idx[j];
-		s = j;
-	}
-	st->idx[s] = 0;
+	return addr_eq(&st->blocks[e].host, key);
 }
 
 struct state_block *
 state_find(const struct state *st, const struct addr *a)
 {
-	size_t	 s;
-	int	 found;
+	uint32_t	 e;
 
-	if (st->idxcap == 0)
+	if (st->ix.eq == NULL)
 		return NULL;
-	s = idx_slot(st, a, &found);
-	return found ? &st->blocks[st->idx[s] - 1] : NULL;
+	e = oidx_get(&st->ix, st, host_hash(st, a), a);
+	return e == OIDX_NONE ? NULL : &st->blocks[e];
 }
 
 /* add a host, or update its times if it is already there */
@@ -173,16 +113,22 @@ state_add(struct state *st, const struct addr *a, int64_t since,
 {
 	struct state_block	*b;
 	struct addr		 h;
-	size_t			 s, ncap;
-	int			 found;
+	uint64_t		 hv;
+	uint32_t		 e;
+	size_t			 ncap;
 
 	if (addr_norm(a, &h) == -1) {
 		errno = EINVAL;
 		return -1;
 	}
-	if ((b = state_find(st, &h)) != NULL) {
-		b->since = since;
-		b->until = until;
+	if (st->ix.eq == NULL) {
+		(void)oidx_init(&st->ix, block_eq, 0);
+		hash_key(st->key);
+	}
+	hv = hash_sip(st->key, &h, sizeof(h));
+	if ((e = oidx_get(&st->ix, st, hv, &h)) != OIDX_NONE) {
+		st->blocks[e].since = since;
+		st->blocks[e].until = until;
 		return 0;
 	}
 	if (st->nblocks >= POLICY_HOSTS_MAX) {
@@ -198,14 +144,13 @@ state_add(struct state *st, const struct addr *a, int64_t since,
 		st->blocks = b;
 		st->cap = ncap;
 	}
-	if (idx_grow(st, st->nblocks + 1) == -1)
-		return -1;
 	b = &st->blocks[st->nblocks];
 	b->host = h;
 	b->since = since;
 	b->until = until;
-	s = idx_slot(st, &h, &found);
-	st->idx[s] = (uint32_t)(++st->nblocks);
+	if (oidx_add(&st->ix, hv, (uint32_t)st->nblocks) == -1)
+		return -1;
+	st->nblocks++;
 	return 0;
 }
 
@@ -213,21 +158,19 @@ state_add(struct state *st, const struct addr *a, int64_t since,
 int
 state_del(struct state *st, const struct addr *a)
 {
-	size_t	 s, i, last;
-	int	 found;
+	uint32_t	 i, last;
 
-	if (st->idxcap == 0 || (s = idx_slot(st, a, &found), !found)) {
+	if (st->ix.eq == NULL ||
+	    (i = oidx_del(&st->ix, st, host_hash(st, a), a)) == OIDX_NONE) {
 		errno = ENOENT;
 		return -1;
 	}
-	i = st->idx[s] - 1;
-	idx_remove(st, s);
-	last = st->nblocks - 1;
+	last = (uint32_t)(st->nblocks - 1);
 	if (i != last) {
 		/* the last block fills the hole; its slot follows it */
+		(void)oidx_move(&st->ix, host_hash(st, &st->blocks[last].host),
+		    last, i);
 		st->blocks[i] = st->blocks[last];
-		s = idx_slot(st, &st->blocks[i].host, &found);
-		st->idx[s] = (uint32_t)(i + 1);
 	}
 	st->nblocks--;
 	return 0;
@@ -237,7 +180,7 @@ void
 state_free(struct state *st)
 {
 	free(st->blocks);
-	free(st->idx);
+	oidx_free(&st->ix);
 	memset(st, 0, sizeof(*st));
 }
 

@@ -7,6 +7,7 @@
 
 #include "addr.h"
 #include "bounds.h"
+#include "oidx.h"
 
 /* the first line of the file; a new layout gets a new number */
 #define STATE_MAGIC	"detengo-state 1"
@@ -31,8 +32,7 @@ struct state {
 	struct state_block *blocks;	/* malloc'd, nblocks used */
 	size_t		 nblocks, cap;
 	/* private: an index of blocks by host, kept by state_add/state_del */
-	uint32_t	*idx;
-	size_t		 idxcap;
+	struct oidx	 ix;
 	uint64_t	 key[2];	/* hash_sip()'s */
 };
 

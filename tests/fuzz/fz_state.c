@@ -140,7 +140,7 @@ load_mode(const uint8_t *data, size_t size)
 		FZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL && err[0] != '\0',
 		    "refused without a message");
 		FZ_CHECK(st.nblocks == 0 && st.blocks == NULL && !st.havepos &&
-		    st.idx == NULL, "a refused file left a state");
+		    st.ix.slot == NULL, "a refused file left a state");
 		return;
 	}
 	FZ_CHECK(st.nblocks <= POLICY_HOSTS_MAX, "%zu blocks", st.nblocks);
