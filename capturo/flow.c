@@ -284,6 +284,13 @@ gap_s(void *ctx, size_t len)
 
 /* --- the table --- */
 
+/*
+ * Chained, through the flows themselves (hnext), not detengo's index of
+ * entry numbers (detengo/oidx.c): a flow is an object the LRU list and
+ * the SMTP parser point to, freed on its own, and the buckets are sized
+ * once by flow_new(), so a packet never waits for the table to grow.
+ */
+
 static size_t
 bucket_of(const struct flowtab *ft, const struct flowkey *k)
 {
