@@ -49,7 +49,8 @@ CAPTURO_SRCS=	capturo/capturo.c \
 		capturo/reasm.c \
 		capturo/smtp.c \
 		capturo/mime.c \
-		capturo/ring.c
+		capturo/ring.c \
+		capturo/copy.c
 
 DETENGO_SRCS=	detengo/detengo.c \
 		detengo/tail.c \

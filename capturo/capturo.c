@@ -24,6 +24,7 @@
 #include "exits.h"
 #include "flow.h"
 #include "bounds.h"
+#include "copy.h"
 #include "log.h"
 #include "ports.h"
 #include "ring.h"
@@ -33,7 +34,12 @@ static pcap_t			*pc;
 
 static struct evout		 out;
 static struct flowtab	*ft;
-static uint64_t		 npkts, nfrags, nshort;
+static uint64_t		 npkts, nfrags, nshort, ncut;
+/* live: frames longer than a ring slot come whole through the socket */
+static int			 copies, snapmax;
+static struct timeval		 lastts;
+
+static long	 num(const char *, long, long, const char *);
 
 static void
 usage(FILE *f)
@@ -96,11 +102,22 @@ static void
 on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct pkt	 p;
+	const u_char	*whole;
 	/* be paranoid about how much data we actually have (p0f) */
 	size_t		 len = h->caplen < h->len ? h->caplen : h->len;
 
 	(void)user;
 	npkts++;
+	if (copies)
+		lastts = h->ts;
+	if (h->caplen < h->len) {
+		whole = copies ? copy_frame(pcap_fileno(pc), h, bytes,
+		    (uint32_t)snapmax, &len) : NULL;
+		if (whole != NULL)
+			bytes = whole;
+		else
+			ncut++;
+	}
 	switch (decode_packet(dlt, bytes, len, &p)) {
 	case DECODE_TCP:
 		flow_packet(ft, (int64_t)h->ts.tv_sec, (uint32_t)h->ts.tv_usec,
@@ -124,16 +141,20 @@ stats(void)
 	struct flow_stats	 fs;
 	int			 live;
 
-	char			 drop[64];
+	struct copy_stats	 cs;
+	char			 drop[128];
 
 	flow_stats(ft, &fs);
+	copy_stats(&cs);
 	memset(&ps, 0, sizeof(ps));
 	live = pc != NULL && pcap_stats(pc, &ps) == 0;
 	if (live)
-		snprintf(drop, sizeof(drop), "dropped=%u ifdropped=%u",
-		    ps.ps_drop, ps.ps_ifdrop);
+		snprintf(drop, sizeof(drop), "dropped=%u ifdropped=%u "
+		    "copied=%llu cut=%llu", ps.ps_drop, ps.ps_ifdrop,
+		    (unsigned long long)cs.used, (unsigned long long)ncut);
 	else
-		snprintf(drop, sizeof(drop), "dropped=- ifdropped=-");
+		snprintf(drop, sizeof(drop), "dropped=- ifdropped=- "
+		    "copied=- cut=%llu", (unsigned long long)ncut);
 	fprintf(stderr, "capturo: packets=%llu %s "
 	    "flows=%llu active=%llu events=%llu evicted=%llu gapbytes=%llu "
 	    "fragments=%llu malformed=%llu nomem=%llu delayed=%llu "
@@ -210,21 +231,24 @@ open_live(const char *ifname, int snaplen, int bufkib)
 {
 	char	 eb[PCAP_ERRBUF_SIZE];
 	pcap_t	*p;
-	int	 r;
+	int	 r, slot;
 
 	if ((p = pcap_create(ifname, eb)) == NULL)
 		fatalx("%s: %s", ifname, eb);
-	pcap_set_snaplen(p, snaplen);
-	pcap_set_promisc(p, 1);
 	/*
-	 * Not immediate mode: libpcap 1.10 then gives a TPACKET_V2 ring
-	 * of fixed slots, each sized for a 64 KiB frame when the
-	 * interface has segmentation offloads on, a few hundred frames in
-	 * all.  Without it, a TPACKET_V3 ring packs frames by their real
-	 * length into blocks, each handed over when full or after
-	 * LIVE_BLOCK_TIMEOUT_MS: an event never waits longer than that.
+	 * Immediate mode: a TPACKET_V2 ring whose every frame is handed
+	 * over at once.  The ring's timeout of TPACKET_V3 counts in
+	 * jiffies before Linux 6.18 (up to 8 ms at HZ=250) and would hold
+	 * a lone MAIL FROM that long.  libpcap sizes each slot by the
+	 * snap length, so that is kept to a full Ethernet frame's
+	 * (LIVE_SLOT_SNAPLEN); the filter still returns snaplen, and a
+	 * longer frame comes whole through the socket (copy.c).
 	 */
-	pcap_set_timeout(p, LIVE_BLOCK_TIMEOUT_MS);
+	slot = strcmp(ifname, "any") == 0 ? LIVE_SLOT_SNAPLEN_COOKED :
+	    LIVE_SLOT_SNAPLEN;
+	pcap_set_snaplen(p, snaplen < slot ? snaplen : slot);
+	pcap_set_promisc(p, 1);
+	pcap_set_immediate_mode(p, 1);
 	pcap_set_buffer_size(p, bufkib * 1024);
 	r = pcap_activate(p);
 	if (r == PCAP_ERROR_NO_SUCH_DEVICE)
@@ -239,8 +263,39 @@ open_live(const char *ifname, int snaplen, int bufkib)
 		fatalx("%s: %s", ifname, pcap_geterr(p));
 	if (r > 0)
 		log_warnx("%s: %s", ifname, pcap_geterr(p));
-	ring_log(ifname, p);
 	return p;
+}
+
+/*
+ * After the filter: frames longer than a slot are copied whole to the
+ * socket's queue, within LIVE_COPY_QUEUE_KIB of receive buffer, or
+ * CAPTURO_COPY_KIB from the environment.
+ */
+static void
+live_copies(const char *ifname, pcap_t *p, int snaplen)
+{
+	const char	*e;
+	char		 line[256];
+	int		 kib = LIVE_COPY_QUEUE_KIB, rcvbuf;
+
+	if ((e = getenv("CAPTURO_COPY_KIB")) != NULL)
+		kib = (int)num(e, 0, LIVE_COPY_QUEUE_KIB_MAX,
+		    "CAPTURO_COPY_KIB");
+	if (pcap_snapshot(p) >= snaplen)
+		kib = 0;	/* nothing longer is wanted */
+	if (copy_setup(pcap_fileno(p), kib, &rcvbuf) == -1)
+		fatal("%s: the queue of whole long frames", ifname);
+	copies = kib > 0;
+	snapmax = snaplen;
+	ring_log(ifname, p);
+	if (copies)
+		snprintf(line, sizeof(line), "longer frames: whole through "
+		    "the socket's queue, up to %d KiB of them queued",
+		    rcvbuf / 1024);
+	else
+		snprintf(line, sizeof(line), "longer frames: cut "
+		    "(no queue of whole frames)");
+	log_debug("%s: %s", ifname, line);
 }
 
 /*
@@ -279,7 +334,8 @@ open_file(const char *path, char **buf, int *regular)
  * of all that follows it, so each deeper case comes last.
  */
 static void
-set_filter(pcap_t *p, const uint16_t *ports, int nports, const char *expr)
+set_filter(pcap_t *p, const uint16_t *ports, int nports, const char *expr,
+    int ret)
 {
 	/* IPv6 hop-by-hop, routing, fragment, AH, destination */
 	static const int	 ip6_ext[] = { IP6_HOPOPTS, IP6_ROUTING,
@@ -288,6 +344,7 @@ set_filter(pcap_t *p, const uint16_t *ports, int nports, const char *expr)
 	FILE			*fp;
 	char			*f = NULL;
 	size_t			 n = 0;
+	u_int			 k;
 	int			 i, depth, vlans;
 
 	vlans = pcap_datalink(p) == DLT_EN10MB ? FILTER_VLAN_MAX : 0;
@@ -319,6 +376,15 @@ set_filter(pcap_t *p, const uint16_t *ports, int nports, const char *expr)
 		    pcap_geterr(p));
 		exit(EX_USAGE);
 	}
+	/*
+	 * ret: what a frame taken returns instead of the ring's snap
+	 * length, so that the kernel copies a longer one whole (copy.c);
+	 * libpcap 1.10 hands the program to the kernel as it is.
+	 */
+	for (k = 0; ret > 0 && k < prog.bf_len; k++)
+		if (prog.bf_insns[k].code == (BPF_RET | BPF_K) &&
+		    prog.bf_insns[k].k != 0)
+			prog.bf_insns[k].k = (bpf_u_int32)ret;
 	if (pcap_setfilter(p, &prog) == -1)
 		fatalx("cannot set the filter: %s", pcap_geterr(p));
 	log_debug("filter, %u instructions: %s", prog.bf_len, f);
@@ -508,7 +574,10 @@ open_capture(struct opts *o)
 	 */
 	if (!decode_known(dlt))
 		link_refuse(o->rfile != NULL ? o->rfile : o->iface, dlt);
-	set_filter(pc, o->ports, o->nports, o->expr);
+	set_filter(pc, o->ports, o->nports, o->expr,
+	    o->rfile == NULL ? o->snaplen : 0);
+	if (o->rfile == NULL)
+		live_copies(o->iface, pc, o->snaplen);
 }
 
 /* diagnostics, the capture, the output, privileges, the flows, signals */
@@ -607,6 +676,9 @@ run(const struct opts *o)
 			}
 			i = pfd.revents & POLLIN ?
 			    pcap_dispatch(pc, -1, on_packet, NULL) : 0;
+			/* no copy stays in the queue: poll would not sleep */
+			if (copies && i >= 0)
+				copy_drain(pcap_fileno(pc), &lastts, i);
 			/* idle connections time out by the clock too */
 			now = time(NULL);
 			flow_expire(ft, (int64_t)now, 0);

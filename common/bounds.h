@@ -12,21 +12,44 @@
 #define EVENT_NAME_MAX		16
 
 /*
- * The kernel's capture ring for a live interface, KiB (-B).  A
- * TPACKET_V3 ring packs frames by length: 16 MiB is 64 blocks of
- * 256 KiB (libpcap's block), 10,432 full-size Ethernet frames, about
- * 50 ms of a 10 Gbit/s link full of them, and a resident set still
- * under 32 MB.  The V2 ring of immediate mode held 250 frames in the
- * same 16 MiB on an interface with segmentation offloads on.
+ * The kernel's capture ring for a live interface, KiB (-B).  In
+ * immediate mode libpcap gives a TPACKET_V2 ring of fixed slots, each
+ * handed over as soon as its frame is in; with slots of 2 KiB
+ * (LIVE_SLOT_SNAPLEN) 16 MiB is 8,192 of them, about 10 ms of a
+ * 1 Gbit/s link full of full-size frames, and a resident set still
+ * under 32 MB.  libpcap's own sizing made each slot 64 KiB on an
+ * interface with segmentation offloads on: 256 frames in all.
  */
 #define LIVE_BUFFER_KIB		16384
 /*
- * ms before the kernel hands over a ring block that is not full
- * (pcap_set_timeout): the longest a lone packet waits for capturo.
- * 1 ms: 0.66 ms median, 1.3 ms max from the wire to capturo
- * (kernel 6.18); 10 ms gave 4.7 ms median.
+ * The snap length libpcap sizes each ring slot by (libpcap 1.10,
+ * create_ring(): a slot is the snap length and 68 bytes of headers
+ * on Ethernet, 88 on a cooked capture, rounded up to 16): slots of
+ * 2,048 bytes, two to a page, holding an Ethernet frame of up to
+ * 1,978 bytes (1,514 and a few VLAN tags) or a cooked frame's 1,960
+ * bytes of network layer.  A longer frame is read whole through the
+ * socket's queue (LIVE_COPY_QUEUE_KIB).
  */
-#define LIVE_BLOCK_TIMEOUT_MS	1
+#define LIVE_SLOT_SNAPLEN	1980
+#define LIVE_SLOT_SNAPLEN_COOKED 1960
+/*
+ * KiB of receive buffer for the whole copies of frames longer than a
+ * slot (GRO and GSO super-frames up to 64 KiB): the kernel counts it
+ * twice over and queues a copy while it holds less than that, so at
+ * most 8 MiB and one frame of kernel memory, about a hundred 64 KiB
+ * super-frames, 7 ms of a 10 Gbit/s link.  A frame past it stays cut
+ * and its flow sees a gap.  The environment's CAPTURO_COPY_KIB sets
+ * it, from 0 (no copies) to LIVE_COPY_QUEUE_KIB_MAX.
+ */
+#define LIVE_COPY_QUEUE_KIB	4096
+#define LIVE_COPY_QUEUE_KIB_MAX	65536
+/*
+ * Microseconds after which a copy whose frame libpcap did not hand
+ * over (one it dropped itself) is thrown away: until then poll(2)
+ * may wake for it, since the copy may also come a little before its
+ * frame is marked ready.
+ */
+#define COPY_ORPHAN_US		2000
 /*
  * -B: at most 1 GiB, in KiB.  pcap_set_buffer_size() takes the bytes
  * in an int, and 1 GiB is the largest power of two it holds.

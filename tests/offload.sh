@@ -56,7 +56,8 @@ for ns in cl sv; do
 done
 
 # ---------------------------------------------------------------------
-# the ring: TPACKET_V3, at least 8,000 full-size frames by default
+# the ring: TPACKET_V2 slots of a full frame, at least 8,000 of them by
+# default; longer frames whole through the socket's queue
 # ---------------------------------------------------------------------
 ns_bg sv "$C" -v -i eth0 -w "$T/events" 2>"$T/capturo.err"
 CAP=$NS_LASTPID
@@ -64,13 +65,17 @@ ns_wait_file "$T/capturo.err" "listening on"
 ring=$(sed -n 's/^capturo: eth0: \(ring: .*\)/\1/p' "$T/capturo.err")
 note "$ring"
 frames=$(echo "$ring" | sed -n 's/.* holds \([0-9]*\) frames of 1514 bytes.*/\1/p')
-check "the ring is TPACKET_V3 (frames packed by length)" \
-    test "${ring#ring: TPACKET_V3,}" != "$ring"
+check "the ring is TPACKET_V2 (each frame handed over at once)" \
+    test "${ring#ring: TPACKET_V2,}" != "$ring"
 check "the ring holds at least 8000 frames of 1514 bytes (${frames:-?})" \
     test "${frames:-0}" -ge 8000
 whole=$(echo "$ring" | sed -n 's/.* frames up to \([0-9]*\) bytes whole.*/\1/p')
-check "the ring keeps a 64 KiB frame whole (${whole:-?})" \
-    test "${whole:-0}" -ge 65536
+check "a slot holds a full Ethernet frame (${whole:-?})" \
+    test "${whole:-0}" -ge 1514
+longer=$(sed -n 's/^capturo: eth0: longer frames: //p' "$T/capturo.err")
+note "longer frames: $longer"
+check "longer frames come whole through the socket's queue" \
+    test "${longer#whole through the socket}" != "$longer"
 
 # ---------------------------------------------------------------------
 # a message of several hundred KB in frames larger than the MTU
@@ -113,5 +118,43 @@ check "the message crossed in frames larger than the MTU" test "$big" -gt 0
 st=$(grep '^capturo: packets=' "$T/capturo.err" | tail -n 1)
 note "$st"
 check "capturo dropped nothing" sh -c "echo '$st' | grep -q ' dropped=0 '"
+copied=$(echo "$st" | sed -n 's/.* copied=\([0-9]*\) .*/\1/p')
+cut=$(echo "$st" | sed -n 's/.* cut=\([0-9]*\) .*/\1/p')
+check "the super-frames came whole through their copies (copied=${copied:-?})" \
+    test "${copied:-0}" -gt 0
+check "no frame was left cut (cut=${cut:-?})" test "${cut:-x}" = 0
+
+# ---------------------------------------------------------------------
+# no copy (CAPTURO_COPY_KIB=0): the long frames stay cut, their flow
+# has a gap, and nothing is made up
+# ---------------------------------------------------------------------
+ns_bg sv env CAPTURO_COPY_KIB=0 "$C" -v -i eth0 -w "$T/events.cut" \
+    2>"$T/capturo.cut.err"
+CAP=$NS_LASTPID
+ns_wait_file "$T/capturo.cut.err" "listening on"
+check "without a queue, -v says longer frames are cut" \
+    grep -q '^capturo: eth0: longer frames: cut' "$T/capturo.cut.err"
+ns_exec cl swaks --server 198.51.100.25 --timeout 20 \
+    --from big@example.org --to x@example.net \
+    --header "Subject: offload-cut" --body "@$T/body" >"$T/swaks.cut" 2>&1
+check "swaks sent the message again" grep -q '^<-  250 ' "$T/swaks.cut"
+ns_wait_file "$T/events.cut" " close " 50 2>/dev/null || :
+sleep 0.5
+kill -TERM "$CAP" 2>/dev/null
+wait "$CAP"
+rc=$?
+ns_forget "$CAP"
+check "capturo ended well without the copies (exit $rc)" test "$rc" -eq 0
+st=$(grep '^capturo: packets=' "$T/capturo.cut.err" | tail -n 1)
+note "$st"
+check "the long frames were cut, none copied" \
+    sh -c "echo '$st' | grep -q ' copied=0 cut=[1-9]'"
+check "the flow saw the gap" \
+    sh -c "echo '$st' | grep -q ' gapbytes=[1-9]'"
+note "$(grep ' message \| close ' "$T/events.cut" | cut -c 1-200)"
+check "the mail before the cut is reported" \
+    grep -q ' mail .*from=big@example.org' "$T/events.cut"
+check "no message event claims the whole size" \
+    sh -c "! grep ' message .* size=$want ' '$T/events.cut' | grep -vq 'gap='"
 
 [ "$fail" -eq 0 ]
