@@ -81,6 +81,7 @@ T_oidx_SRCS=	tests/t_oidx.c detengo/oidx.c
 T_hset_SRCS=	tests/t_hset.c detengo/hset.c detengo/oidx.c common/addr.c \
 		common/hash.c
 T_ring_SRCS=	tests/t_ring.c capturo/ring.c
+T_copy_SRCS=	tests/t_copy.c capturo/copy.c
 # The one list of unit tests: every tests/t_NAME.c, so that a test file
 # added or renamed is built and run (its build fails until T_NAME_SRCS
 # names its sources).  tests/run.sh asks `make units` for it.  t_fw
