@@ -1523,132 +1523,184 @@ skip_line(const uint8_t **p, size_t *len, size_t n, const uint8_t *nl)
 	return nl != NULL;
 }
 
-/* the client's bytes, read as the server reads them */
+/* what client_bytes() did with the client's bytes */
+enum cbytes {
+	CB_USED,	/* *used of them read in the mode (0: the mode changed) */
+	CB_LINES,	/* the mode reads lines: commands or AUTH */
+	CB_STOP		/* the rest is not read (TLS) */
+};
+
+/* the client's bytes in a mode not read by lines: TLS, DATA, a BDAT chunk */
+static enum cbytes
+client_bytes(struct smtp *s, const uint8_t *p, size_t len, size_t *used)
+{
+	size_t	 take;
+
+	*used = 0;
+	switch (s->cmode) {
+	case C_TLSPROBE:
+		/*
+		 * One-sided STARTTLS: a TLS record (RFC 8446 5.1,
+		 * handshake type 22) says the server agreed.
+		 */
+		if (p[0] != 0x16) {
+			s->cmode = C_CMD;
+			return CB_USED;
+		}
+		s->cmode = C_TLS;
+		return CB_STOP;
+	case C_TLS:
+		return CB_STOP;
+	case C_DATA:
+		*used = data_scan(s, p, len);
+		return CB_USED;
+	case C_BDAT:
+		take = len < s->chunk ? len : (size_t)s->chunk;
+		content(s, p, take);
+		s->chunk -= take;
+		*used = take;
+		if (s->chunk == 0) {
+			s->cmode = C_CMD;
+			if (s->chunklast)
+				msg_end(s, 0);
+		}
+		return CB_USED;
+	case C_CMD:
+	case C_AUTH:
+		break;
+	}
+	return CB_LINES;
+}
+
+/*
+ * The next client line from *p, *len, which are moved past what is
+ * used: 1 with the line, its line end but the LF included, in *line
+ * and *l (in place, or collected in s->line when it came in pieces;
+ * what passes SMTP_LINE_MAX is cut); 0 when the bytes used made no
+ * whole line (a piece kept, a line skipped after a gap).
+ */
+static int
+client_take_line(struct smtp *s, const uint8_t **p, size_t *len,
+    const uint8_t **line, size_t *l)
+{
+	const uint8_t	*nl;
+	size_t		 n, take;
+
+	nl = memchr(*p, '\n', *len);
+	n = nl == NULL ? *len : (size_t)(nl - *p);
+	if (lread_skipping(s)) {
+		if (skip_line(p, len, n, nl))
+			lread_skip(s, 0);
+		return 0;
+	}
+	if (nl == NULL || s->linelen > 0) {
+		if (s->line == NULL &&
+		    (s->line = mem_get(s, SMTP_LINE_MAX)) == NULL) {
+			lread_skip(s, 1);
+			return 0;
+		}
+		take = n < SMTP_LINE_MAX - s->linelen ? n :
+		    SMTP_LINE_MAX - s->linelen;
+		memcpy(s->line + s->linelen, *p, take);
+		s->linelen += take;
+		if (take < n)
+			s->linecut = 1;
+		*p += n;
+		*len -= n;
+		if (nl == NULL)
+			return 0;
+		(*p)++;
+		(*len)--;
+		*line = s->line;
+		*l = s->linelen;
+	} else {
+		*line = *p;
+		*l = n < SMTP_LINE_MAX ? n : SMTP_LINE_MAX;
+		s->linecut = n > SMTP_LINE_MAX;
+		*p += n + 1;
+		*len -= n + 1;
+	}
+	return 1;
+}
+
+/* one whole client line, l bytes with its CR if any: a command or AUTH */
+static void
+client_line(struct smtp *s, const uint8_t *line, size_t l)
+{
+	size_t	 w;
+	int	 bare;
+
+	bare = !(l > 0 && line[l - 1] == '\r');
+	if (!bare)
+		l--;
+	if (s->lread == L_GAP) {
+		/*
+		 * Segments lost in command mode mostly end at a line
+		 * end: the first line after them counts if it starts
+		 * with a verb, and is the rest of a lost one if not.
+		 */
+		s->lread = L_LINE;
+		for (w = 0; w < l && isblank_(line[w]); w++)
+			;
+		if (!known_verb(line + w, l - w))
+			return;
+	}
+	if (s->cmode == C_AUTH) {
+		auth_line(s, line, l);
+		if (s->sync == SY_LIVE) {
+			pend_push(s, P_AUTH);
+			pause_for(s, P_AUTH);
+		} else if (--s->alines <= 0) {
+			s->cmode = C_CMD;
+			emit_auth(s);
+		}
+		return;
+	}
+	/* leading white space is skipped, as Postfix does */
+	for (w = 0; w < l && isblank_(line[w]); w++)
+		;
+	if (s->sync == SY_RESYNC && !known_verb(line + w, l - w)) {
+		/* not a command: wait for the next answer */
+		s->sync = SY_UNSYNCED;
+		s->midfails++;
+		return;
+	}
+	if (s->sync == SY_RESYNC)
+		s->sync = SY_BLIND;
+	if (isverb(line + w, l - w, "DATA"))
+		s->lfmode = bare;
+	command(s, line + w, l - w, s->linecut);
+}
+
+/*
+ * The client's bytes, read as the server reads them: held while an
+ * answer is awaited or the dialogue is not in step, read in the mode
+ * (cmode) they come in, and cut into lines where the mode reads lines.
+ */
 static void
 client_feed(struct smtp *s, const uint8_t *p, size_t len)
 {
-	const uint8_t	*nl;
-	size_t		 n, take, l, w;
-	int		 bare;
+	const uint8_t	*line;
+	size_t		 used, l;
 
 	while (len > 0) {
 		if (s->wait != P_NONE || s->sync == SY_UNSYNCED) {
 			hold(s, p, len);
 			return;
 		}
-		switch (s->cmode) {
-		case C_TLSPROBE:
-			/*
-			 * One-sided STARTTLS: a TLS record (RFC 8446 5.1,
-			 * handshake type 22) says the server agreed.
-			 */
-			if (p[0] != 0x16) {
-				s->cmode = C_CMD;
-				continue;
-			}
-			s->cmode = C_TLS;
+		switch (client_bytes(s, p, len, &used)) {
+		case CB_STOP:
 			return;
-		case C_TLS:
-			return;
-		case C_DATA:
-			n = data_scan(s, p, len);
-			p += n;
-			len -= n;
+		case CB_USED:
+			p += used;
+			len -= used;
 			continue;
-		case C_BDAT:
-			take = len < s->chunk ? len : (size_t)s->chunk;
-			content(s, p, take);
-			s->chunk -= take;
-			p += take;
-			len -= take;
-			if (s->chunk == 0) {
-				s->cmode = C_CMD;
-				if (s->chunklast)
-					msg_end(s, 0);
-			}
-			continue;
-		case C_CMD:
-		case C_AUTH:
+		case CB_LINES:
 			break;
 		}
-		nl = memchr(p, '\n', len);
-		n = nl == NULL ? len : (size_t)(nl - p);
-		if (lread_skipping(s)) {
-			if (skip_line(&p, &len, n, nl))
-				lread_skip(s, 0);
+		if (!client_take_line(s, &p, &len, &line, &l))
 			continue;
-		}
-		/* collect the line; what passes SMTP_LINE_MAX is cut */
-		if (nl == NULL || s->linelen > 0) {
-			if (s->line == NULL &&
-			    (s->line = mem_get(s, SMTP_LINE_MAX)) == NULL) {
-				lread_skip(s, 1);
-				continue;
-			}
-			take = n < SMTP_LINE_MAX - s->linelen ? n :
-			    SMTP_LINE_MAX - s->linelen;
-			memcpy(s->line + s->linelen, p, take);
-			s->linelen += take;
-			if (take < n)
-				s->linecut = 1;
-			p += n;
-			len -= n;
-			if (nl == NULL)
-				return;
-			p++;
-			len--;
-			nl = s->line;
-			l = s->linelen;
-		} else {
-			nl = p;
-			l = n < SMTP_LINE_MAX ? n : SMTP_LINE_MAX;
-			s->linecut = n > SMTP_LINE_MAX;
-			p += n + 1;
-			len -= n + 1;
-		}
-		bare = !(l > 0 && nl[l - 1] == '\r');
-		if (!bare)
-			l--;
-		if (s->lread == L_GAP) {
-			/*
-			 * Segments lost in command mode mostly end at a line
-			 * end: the first line after them counts if it starts
-			 * with a verb, and is the rest of a lost one if not.
-			 */
-			s->lread = L_LINE;
-			for (w = 0; w < l && isblank_(nl[w]); w++)
-				;
-			if (!known_verb(nl + w, l - w)) {
-				s->linelen = 0;
-				s->linecut = 0;
-				continue;
-			}
-		}
-		if (s->cmode == C_AUTH) {
-			auth_line(s, nl, l);
-			if (s->sync == SY_LIVE) {
-				pend_push(s, P_AUTH);
-				pause_for(s, P_AUTH);
-			} else if (--s->alines <= 0) {
-				s->cmode = C_CMD;
-				emit_auth(s);
-			}
-		} else {
-			/* leading white space is skipped, as Postfix does */
-			for (w = 0; w < l && isblank_(nl[w]); w++)
-				;
-			if (s->sync == SY_RESYNC && !known_verb(nl + w, l - w)) {
-				/* not a command: wait for the next answer */
-				s->sync = SY_UNSYNCED;
-				s->midfails++;
-			} else {
-				if (s->sync == SY_RESYNC)
-					s->sync = SY_BLIND;
-				if (isverb(nl + w, l - w, "DATA"))
-					s->lfmode = bare;
-				command(s, nl + w, l - w, s->linecut);
-			}
-		}
+		client_line(s, line, l);
 		s->linelen = 0;
 		s->linecut = 0;
 	}
