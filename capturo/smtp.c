@@ -992,19 +992,6 @@ ciprefix(const uint8_t *p, size_t len, const char *word)
 	return len >= n && ascii_caseeqn(p, word, n);
 }
 
-/*
- * The verb is word, followed by the end of the line or white space:
- * Postfix splits a command at any white space, a tab as well.
- */
-static int
-isverb(const uint8_t *p, size_t len, const char *word)
-{
-	size_t	 n = strlen(word);
-
-	return ciprefix(p, len, word) &&
-	    (len == n || p[n] == ' ' || p[n] == '\t');
-}
-
 static int
 isblank_(uint8_t c)
 {
@@ -1467,7 +1454,11 @@ static const struct command commands[] = {
 	CMD("XFORWARD",	P_OTHER,	0, NULL)
 };
 
-/* the command the line starts with, or NULL */
+/*
+ * The command the line starts with, or NULL: its verb, followed by the
+ * end of the line or white space (Postfix splits a command at any white
+ * space, a tab as well).
+ */
 static const struct command *
 command_find(const uint8_t *p, size_t len)
 {
@@ -1489,11 +1480,11 @@ known_verb(const uint8_t *p, size_t len)
 	return command_find(p, len) != NULL;
 }
 
-/* one command line, its line end removed */
+/* one command line, its line end removed; c: command_find()'s for it */
 static void
-command(struct smtp *s, const uint8_t *p, size_t len, int cut)
+command(struct smtp *s, const struct command *c, const uint8_t *p,
+    size_t len, int cut)
 {
-	const struct command *c = command_find(p, len);
 	struct cmdline	 l;
 
 	/* a message still owed its answer is reported before the next command */
@@ -1627,6 +1618,7 @@ client_take_line(struct smtp *s, const uint8_t **p, size_t *len,
 static void
 client_line(struct smtp *s, const uint8_t *line, size_t l)
 {
+	const struct command *c;
 	size_t	 w;
 	int	 bare;
 
@@ -1659,7 +1651,8 @@ client_line(struct smtp *s, const uint8_t *line, size_t l)
 	/* leading white space is skipped, as Postfix does */
 	for (w = 0; w < l && isblank_(line[w]); w++)
 		;
-	if (s->sync == SY_RESYNC && !known_verb(line + w, l - w)) {
+	c = command_find(line + w, l - w);
+	if (s->sync == SY_RESYNC && c == NULL) {
 		/* not a command: wait for the next answer */
 		s->sync = SY_UNSYNCED;
 		s->midfails++;
@@ -1667,9 +1660,9 @@ client_line(struct smtp *s, const uint8_t *line, size_t l)
 	}
 	if (s->sync == SY_RESYNC)
 		s->sync = SY_BLIND;
-	if (isverb(line + w, l - w, "DATA"))
+	if (c != NULL && c->pcmd == P_DATA)
 		s->lfmode = bare;
-	command(s, line + w, l - w, s->linecut);
+	command(s, c, line + w, l - w, s->linecut);
 }
 
 /*
