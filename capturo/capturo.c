@@ -38,6 +38,7 @@ static uint64_t		 npkts, nfrags, nshort, ncut;
 /* live: frames longer than a ring slot come whole through the socket */
 static int			 copies, snapmax;
 static struct timeval		 lastts;
+static int			 cutseen;	/* a frame cut, since the drain */
 
 static long	 num(const char *, long, long, const char *);
 
@@ -111,6 +112,7 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	if (copies)
 		lastts = h->ts;
 	if (h->caplen < h->len) {
+		cutseen = 1;
 		whole = copies ? copy_frame(pcap_fileno(pc), h, bytes,
 		    (uint32_t)snapmax, &len) : NULL;
 		if (whole != NULL)
@@ -676,9 +678,17 @@ run(const struct opts *o)
 			}
 			i = pfd.revents & POLLIN ?
 			    pcap_dispatch(pc, -1, on_packet, NULL) : 0;
-			/* no copy stays in the queue: poll would not sleep */
-			if (copies && i >= 0)
+			/*
+			 * No copy stays in the queue, or poll would not
+			 * sleep.  A copy comes only with a frame cut in the
+			 * ring: the queue is looked at after a read that
+			 * met one, and when the ring had nothing (a wake-up
+			 * for the queue alone, or the timeout).
+			 */
+			if (copies && i >= 0 && (i == 0 || cutseen)) {
 				copy_drain(pcap_fileno(pc), &lastts, i);
+				cutseen = 0;
+			}
 			/* idle connections time out by the clock too */
 			now = time(NULL);
 			flow_expire(ft, (int64_t)now, 0);
