@@ -277,7 +277,6 @@ static void
 live_copies(const char *ifname, pcap_t *p, int snaplen)
 {
 	const char	*e;
-	char		 line[256];
 	int		 kib = LIVE_COPY_QUEUE_KIB, rcvbuf;
 
 	if ((e = getenv("CAPTURO_COPY_KIB")) != NULL)
@@ -291,13 +290,12 @@ live_copies(const char *ifname, pcap_t *p, int snaplen)
 	snapmax = snaplen;
 	ring_log(ifname, p);
 	if (copies)
-		snprintf(line, sizeof(line), "longer frames: whole through "
-		    "the socket's queue, up to %d KiB of them queued",
+		log_debug("%s: longer frames: whole through the socket's "
+		    "queue, up to %d KiB of them queued", ifname,
 		    rcvbuf / 1024);
 	else
-		snprintf(line, sizeof(line), "longer frames: cut "
-		    "(no queue of whole frames)");
-	log_debug("%s: %s", ifname, line);
+		log_debug("%s: longer frames: cut (no queue of whole frames)",
+		    ifname);
 }
 
 /*
