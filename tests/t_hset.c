@@ -140,15 +140,12 @@ test_order(void)
 	hset_free(&s);
 }
 
-static uint64_t	 rng = 0x2545f4914f6cdd1dULL;
+static unsigned long long rng = 0x2545f4914f6cdd1dULL;
 
 static uint32_t
 rnd(uint32_t n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
+	return tap_rnd(&rng, n);
 }
 
 #define MODEL_KEYS	3000

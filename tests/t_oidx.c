@@ -295,15 +295,12 @@ test_collide(void)
 	oidx_free(&ix);
 }
 
-static uint64_t	 rng = 0x9e3779b97f4a7c15ULL;
+static unsigned long long rng = 0x9e3779b97f4a7c15ULL;
 
 static uint32_t
 rnd(uint32_t n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
+	return tap_rnd(&rng, n);
 }
 
 /*

@@ -28,6 +28,16 @@ static int tap_n, tap_fail;
 		    g_ ? g_ : "(null)", w_ ? w_ : "(null)");		\
 } while (0)
 
+/* a number below n from the xorshift64 state *rng, for random runs */
+static inline unsigned
+tap_rnd(unsigned long long *rng, unsigned n)
+{
+	*rng ^= *rng << 13;
+	*rng ^= *rng >> 7;
+	*rng ^= *rng << 17;
+	return (unsigned)(*rng % n);
+}
+
 static inline int
 tap_done(void)
 {
