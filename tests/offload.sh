@@ -90,11 +90,17 @@ ns_wait_file "$T/tcpdump.err" "listening on"
 awk 'BEGIN { for (i = 0; i < 6000; i++)
 	printf "line %06d of a long message that crosses many segments %16s\n",
 	    i, "xxxxxxxxxxxxxxxx" }' >"$T/body"
-ns_exec cl swaks --server 198.51.100.25 --timeout 20 \
-    --from big@example.org --to x@example.net \
-    --header "Subject: offload" --body "@$T/body" >"$T/swaks.out" 2>&1
-check "swaks sent the message" grep -q '^<-  250 ' "$T/swaks.out"
-ns_wait_file "$T/events" " close " 50 2>/dev/null || :
+# send_big SUBJECT OUT EVENTS: the body from cl, swaks' dialogue in OUT;
+# then wait for capturo's close line in EVENTS
+send_big()
+{
+	ns_exec cl swaks --server 198.51.100.25 --timeout 20 \
+	    --from big@example.org --to x@example.net \
+	    --header "Subject: $1" --body "@$T/body" >"$2" 2>&1
+	check "swaks sent the message ($1)" grep -q '^<-  250 ' "$2"
+	ns_wait_file "$3" " close " 50 2>/dev/null || :
+}
+send_big offload "$T/swaks.out" "$T/events"
 sleep 0.5
 ns_stop "$DUMP" INT
 ns_stop "$CAP" TERM
@@ -134,11 +140,7 @@ CAP=$NS_LASTPID
 ns_wait_file "$T/capturo.cut.err" "listening on"
 check "without a queue, -v says longer frames are cut" \
     grep -q '^capturo: eth0: longer frames: cut' "$T/capturo.cut.err"
-ns_exec cl swaks --server 198.51.100.25 --timeout 20 \
-    --from big@example.org --to x@example.net \
-    --header "Subject: offload-cut" --body "@$T/body" >"$T/swaks.cut" 2>&1
-check "swaks sent the message again" grep -q '^<-  250 ' "$T/swaks.cut"
-ns_wait_file "$T/events.cut" " close " 50 2>/dev/null || :
+send_big offload-cut "$T/swaks.cut" "$T/events.cut"
 sleep 0.5
 kill -TERM "$CAP" 2>/dev/null
 wait "$CAP"
