@@ -54,6 +54,10 @@ if [ "$1" = --inside ]; then
 		nok "/proc /sys /dev /run /tmp in the root"
 		exit 1
 	}
+	# the packages where the root sees them: its /tmp is a tmpfs of its
+	# own, which hides a checkout under the machine's /tmp (mktemp -d)
+	cp "$DEBDIR/capturo_${V}_$A.deb" "$DEBDIR/detengo_${V}_$A.deb" \
+	    "$M/tmp/" || { nok "the packages copied into the root's /tmp"; exit 1; }
 	ip link set lo up
 	pids=""
 	trap 'for p in $pids; do kill "$p" 2>/dev/null; done' EXIT
@@ -67,8 +71,8 @@ if [ "$1" = --inside ]; then
 
 	# --- install, as the README says: apt install ./capturo_*.deb ... ---
 	# (this network namespace has no route out: apt cannot download)
-	R apt-get install -y -q "$DEBDIR/capturo_${V}_$A.deb" \
-	    "$DEBDIR/detengo_${V}_$A.deb" </dev/null >"$O/apt.log" 2>&1
+	R apt-get install -y -q "/tmp/capturo_${V}_$A.deb" \
+	    "/tmp/detengo_${V}_$A.deb" </dev/null >"$O/apt.log" 2>&1
 	rc=$?
 	checkx "apt-get install ./capturo_${V}_$A.deb ./detengo_${V}_$A.deb (exit $rc)" \
 	    '[ $rc -eq 0 ] && [ "$(R dpkg-query -W -f "\${Status} " capturo detengo)" = "install ok installed install ok installed " ]' ||
@@ -260,11 +264,11 @@ if [ "$1" = --inside ]; then
 
 	# --- a capturo user made by hand before is the administrator's ---
 	R useradd --system --no-create-home --shell /usr/sbin/nologin capturo &&
-	    R dpkg -i "$DEBDIR/capturo_${V}_$A.deb" </dev/null >"$O/own.log" 2>&1 &&
+	    R dpkg -i "/tmp/capturo_${V}_$A.deb" </dev/null >"$O/own.log" 2>&1 &&
 	    R dpkg --purge capturo </dev/null >>"$O/own.log" 2>&1
 	rc=$?
-	check "a capturo user made by hand: used, and kept on purge (exit $rc)" \
-	    [ $rc -eq 0 ] && R getent passwd capturo >/dev/null ||
+	checkx "a capturo user made by hand: used, and kept on purge (exit $rc)" \
+	    '[ $rc -eq 0 ] && R getent passwd capturo >/dev/null' ||
 	    sed 's/^/#   /' "$O/own.log"
 	exit $fail
 fi
