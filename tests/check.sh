@@ -1,5 +1,7 @@
 # Sourced by the shell tests: the lines tests/run.sh counts.  CHECK_NAME,
-# when set, prefixes every line; fail is 1 after any "not ok".
+# when set, prefixes every line; fail is 1 after any "not ok".  check and
+# checkx return 1 when they print "not ok", so that `check ... || show a
+# log` shows it.
 fail=0
 _cn=${CHECK_NAME:+$CHECK_NAME: }
 ok() { echo "ok - $_cn$*"; }
@@ -9,10 +11,10 @@ note() { echo "# $_cn$*"; }
 check() {	# check WHAT COMMAND...
 	what=$1
 	shift
-	if "$@"; then ok "$what"; else nok "$what"; fi
+	if "$@"; then ok "$what"; else nok "$what"; return 1; fi
 }
 checkx() {	# checkx WHAT 'SHELL CODE'
-	if eval "$2"; then ok "$1"; else nok "$1"; fi
+	if eval "$2"; then ok "$1"; else nok "$1"; return 1; fi
 }
 # runcopy DIR PROGRAM: the path of a copy of PROGRAM made in DIR (mode
 # 0755), for tests that run it as another user: the checkout may lie in
