@@ -79,11 +79,35 @@ addr_parse_hostport(const char *s, size_t len, struct addr *a, uint16_t *port)
 	return 0;
 }
 
+/*
+ * IPv4 by hand: inet_ntop(3) formats it with sprintf, which was a fifth
+ * of detengo's time in a burst of 100,000 blocks (a report line and a
+ * state line each).  IPv6 through inet_ntop, for its zero compression.
+ */
 int
 addr_fmt(const struct addr *a, char *buf, size_t len)
 {
-	if (inet_ntop(a->family, a->a, buf, len) == NULL)
+	char	 b[16], *p = b;
+	int	 i;
+	unsigned v;
+
+	if (a->family != AF_INET) {
+		if (inet_ntop(a->family, a->a, buf, len) == NULL)
+			return -1;
+		return 0;
+	}
+	for (i = 0; i < 4; i++) {
+		v = a->a[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+	if ((size_t)(p - b) > len)
 		return -1;
+	memcpy(buf, b, (size_t)(p - b));
 	return 0;
 }
 

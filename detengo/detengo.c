@@ -209,6 +209,16 @@ save_state(void)
 
 /* --- acting --- */
 
+/* the first n bytes of s, cut to fit size with its NUL */
+static void
+copy_cut(char *dst, size_t size, const char *s, size_t n)
+{
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
 static int
 pending_has(const struct addr *a)
 {
@@ -390,10 +400,9 @@ on_line(void *ctx, const char *p, size_t len, int flags)
 			}
 		}
 		g.pend[g.npend].host = src;
-		snprintf(g.pend[g.npend].sid, sizeof(g.pend[0].sid), "%.8s",
-		    sid);
-		snprintf(g.pend[g.npend].src, sizeof(g.pend[0].src), "%.*s",
-		    (int)vlen, v);
+		copy_cut(g.pend[g.npend].sid, sizeof(g.pend[0].sid), sid,
+		    strnlen(sid, 8));
+		copy_cut(g.pend[g.npend].src, sizeof(g.pend[0].src), v, vlen);
 		g.npend++;
 		return;
 	default:

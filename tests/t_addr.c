@@ -1,5 +1,6 @@
 /* unit tests of numeric addresses, host:port and prefixes */
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include "addr.h"
 #include "tap.h"
@@ -30,6 +31,47 @@ in(const char *cidr, const char *host)
 	if (cidr_parse(cidr, &c) == -1 || addr_parse(host, &a) == -1)
 		return -1;
 	return cidr_match(&c, &a);
+}
+
+/*
+ * addr_fmt against inet_ntop(3): every value of each octet, random
+ * addresses, and every buffer length from 0 to the one needed.
+ */
+static int
+fmt_v4(void)
+{
+	unsigned long long	 rng = 0x9e3779b97f4a7c15ULL;
+	struct addr		 a;
+	char			 got[ADDR_STRLEN], want[ADDR_STRLEN];
+	size_t			 l, need;
+	int			 i, k;
+
+	memset(&a, 0, sizeof(a));
+	a.family = AF_INET;
+	for (i = 0; i < 256 * 4 + 100000; i++) {
+		if (i < 256 * 4) {
+			memset(a.a, 0, 4);
+			a.a[i / 256] = (uint8_t)i;
+		} else
+			for (k = 0; k < 4; k++)
+				a.a[k] = (uint8_t)tap_rnd(&rng, 256);
+		if (inet_ntop(AF_INET, a.a, want, sizeof(want)) == NULL ||
+		    addr_fmt(&a, got, sizeof(got)) == -1 ||
+		    strcmp(got, want) != 0) {
+			printf("# %s: got %s\n", want, got);
+			return 0;
+		}
+		need = strlen(want) + 1;
+		for (l = 0; l <= need; l++) {
+			memset(got, 'x', sizeof(got));
+			if ((addr_fmt(&a, got, l) == 0) != (l == need) ||
+			    (l < need && got[0] != 'x')) {
+				printf("# %s: length %zu\n", want, l);
+				return 0;
+			}
+		}
+	}
+	return 1;
 }
 
 static int
@@ -87,5 +129,6 @@ main(void)
 	    special("::ffff:127.0.0.1"), "never-block addresses");
 	ok(!special("198.51.100.10") && !special("2001:db8::1") &&
 	    !special("::ffff:198.51.100.10"), "ordinary hosts");
+	ok(fmt_v4(), "IPv4 formatted as inet_ntop does, short buffers refused");
 	return tap_done();
 }
