@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -81,8 +82,9 @@ addr_parse_hostport(const char *s, size_t len, struct addr *a, uint16_t *port)
 
 /*
  * IPv4 by hand: inet_ntop(3) formats it with sprintf, which was a fifth
- * of detengo's time in a burst of 100,000 blocks (a report line and a
- * state line each).  IPv6 through inet_ntop, for its zero compression.
+ * of detengo's instructions in a burst of 100,000 blocks (a report line
+ * and a state line each).  IPv6 through inet_ntop, for its zero
+ * compression.  A buffer too short: -1 and ENOSPC, as inet_ntop.
  */
 int
 addr_fmt(const struct addr *a, char *buf, size_t len)
@@ -105,8 +107,10 @@ addr_fmt(const struct addr *a, char *buf, size_t len)
 		*p++ = (char)('0' + v % 10);
 		*p++ = i < 3 ? '.' : '\0';
 	}
-	if ((size_t)(p - b) > len)
+	if ((size_t)(p - b) > len) {
+		errno = ENOSPC;
 		return -1;
+	}
 	memcpy(buf, b, (size_t)(p - b));
 	return 0;
 }

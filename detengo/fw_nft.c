@@ -477,7 +477,7 @@ x_lookup(const char *set, uint32_t id)
  * compared or a lookup in an anonymous set of ports, then the nfproto
  * guard and the lookup of the source.  The port comes first so that a
  * forwarded packet to any other port is not looked up in the set
- * (docs/performance.md: about 5 % of a veth's forwarding rate).
+ * (docs/performance.md: 2 to 5 % of a veth's forwarding rate).
  */
 static struct nftnl_rule *
 rule_build(const struct nfw *st, int fi)
