@@ -42,9 +42,9 @@
 # (one GETSETELEM of its key, as `nft get element' asks; -k nft), for
 # ipset a member of detengo4 (one IPSET_CMD_TEST, as `ipset test'
 # sends; -k ipset); no dump, the same cost at any size.  And
-# forwarding: a sender namespace replays SYNs to port 25 from an
-# unblocked host without end at top speed (tcpreplay) through the
-# gateway to a receiver, while bench/fwd-toggle.py switches the
+# forwarding: a sender namespace replays SYNs to port 25 (then, apart,
+# to port 443) from an unblocked host without end at top speed
+# (tcpreplay) through the gateway to a receiver, while bench/fwd-toggle.py switches the
 # gateway's firewall every FWD_MS ms between three states, in FWD_ROUNDS
 # rounds, each state once a round in an order drawn at random:
 #   none      no firewall of detengo's (nft: its table dormant, hooks
@@ -83,9 +83,11 @@ FLOOR_N=${FLOOR_N:-100}
 BACKENDS=${BACKENDS:-iptc nft ipset}
 NFT_LOADS=${NFT_LOADS:-0 10000 100000}
 NFT_BIG=${NFT_BIG:-100000}
-# forwarding: rounds (odd: one median), and a sample's length in ms
+# forwarding: rounds (odd: one median), a sample's length in ms, and
+# the ports of the SYNs (mail, then traffic the rules do not look up)
 FWD_ROUNDS=${FWD_ROUNDS:-41}
 FWD_MS=${FWD_MS:-250}
+FWD_PORTS=${FWD_PORTS:-25 443}
 # FWD_ONLY=1: for the set backends, the forwarding runs alone (no levels,
 # no picture)
 [ "${FWD_ONLY:-0}" = 1 ] && NFT_LOADS=
@@ -373,9 +375,10 @@ sleep 0.5
 ns_exec snd ping -c 1 -W 2 203.0.113.25 >/dev/null 2>&1 || :
 gwmac=$(ns_exec gw cat "/sys/class/net/fg$$/address")
 sndmac=$(ns_exec snd cat "/sys/class/net/fs$$/address")
-python3 - "$W/syn.pcap" "$sndmac" "$gwmac" <<'PYEOF'
+for port in $FWD_PORTS; do
+python3 - "$W/syn$port.pcap" "$sndmac" "$gwmac" "$port" <<'PYEOF'
 import struct, sys
-out, src, dst = sys.argv[1], sys.argv[2], sys.argv[3]
+out, src, dst, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 mac = lambda m: bytes(int(x, 16) for x in m.split(":"))
 def csum(b):
     if len(b) % 2: b += b"\0"
@@ -386,7 +389,7 @@ sip, dip = bytes([192, 0, 2, 10]), bytes([203, 0, 113, 25])
 f = open(out, "wb")
 f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
 for i in range(10000):
-    tcp = struct.pack("!HHIIBBHHH", 20000 + i % 40000, 25, i, 0, 5 << 4, 2, 64240, 0, 0)
+    tcp = struct.pack("!HHIIBBHHH", 20000 + i % 40000, port, i, 0, 5 << 4, 2, 64240, 0, 0)
     ph = sip + dip + struct.pack("!BBH", 0, 6, len(tcp))
     tcp = tcp[:16] + struct.pack("!H", csum(ph + tcp)) + tcp[18:]
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), i & 0xffff, 0, 64, 6, 0, sip, dip)
@@ -394,6 +397,7 @@ for i in range(10000):
     fr = mac(dst) + mac(src) + b"\x08\x00" + ip + tcp
     f.write(struct.pack("<IIII", 0, i, len(fr), len(fr)) + fr)
 PYEOF
+done
 
 # set_bench B: the levels, then forwarding (NFT_BIG hosts put in the set
 # by detengo --once over a log of their mail lines); the table of figures
@@ -438,13 +442,16 @@ ipset)	ns_exec gw ipset save detengo4 |
 esac
 grep -q detzero "$W/fwd.zero" ||
     { echo "detengo.sh: $_b: no copy with 0 hosts made" >&2; exit 1; }
-ns_bg snd tcpreplay -q -t -l 0 -i "fs$$" "$W/syn.pcap" >/dev/null 2>&1
-_rp=$NS_LASTPID
-sleep 1
-echo "detengo.sh: $_b: forwarding, $FWD_ROUNDS rounds of 3 states" >&2
-ns_exec gw python3 "$HERE/fwd-toggle.py" "fh$$" "$FWD_ROUNDS" "$FWD_MS" \
-    "$cmd $W/fwd.full" "$cmd $W/fwd.zero" "$cmd $W/fwd.none" >"$W/fwd.rounds"
-ns_stop "$_rp" INT
+for port in $FWD_PORTS; do
+	ns_bg snd tcpreplay -q -t -l 0 -i "fs$$" "$W/syn$port.pcap" >/dev/null 2>&1
+	_rp=$NS_LASTPID
+	sleep 1
+	echo "detengo.sh: $_b: forwarding to port $port, $FWD_ROUNDS rounds of 3 states" >&2
+	ns_exec gw python3 "$HERE/fwd-toggle.py" "fh$$" "$FWD_ROUNDS" "$FWD_MS" \
+	    "$cmd $W/fwd.full" "$cmd $W/fwd.zero" "$cmd $W/fwd.none" \
+	    >"$W/fwd.rounds$port"
+	ns_stop "$_rp" INT
+done
 case $_b in
 nft)	ns_exec gw nft delete table inet detzero ;;
 ipset)	ns_exec gw ipset destroy detzero4 ;;
@@ -486,21 +493,21 @@ load3=$(load)
 			    first / 1e6, rep / 1e6, got }'
 	done
 	echo
-	echo "forwarding: tcpreplay -t of 10,000 SYNs to port 25 from 192.0.2.10 (not blocked), looped without end, through the gateway; its firewall switched every $FWD_MS ms, $FWD_ROUNDS rounds, each state once a round in an order drawn at random; pps the gateway sent"
-	awk '{ print $1 }' "$W/fwd.rounds" | median >"$W/fwd.m1"
-	awk '{ print $2 }' "$W/fwd.rounds" | median >"$W/fwd.m2"
-	awk '{ print $3 }' "$W/fwd.rounds" | median >"$W/fwd.m3"
-	echo "    medians: $fwdn hosts in $where $(cat "$W/fwd.m1") pps, 0 hosts $(cat "$W/fwd.m2") pps, no firewall of detengo's $(cat "$W/fwd.m3") pps"
-	fz=$(awk '$2 > 0 { printf "%.4f\n", $1 / $2 }' "$W/fwd.rounds" | median)
-	fn=$(awk '$3 > 0 { printf "%.4f\n", $1 / $3 }' "$W/fwd.rounds" | median)
-	zn=$(awk '$3 > 0 { printf "%.4f\n", $2 / $3 }' "$W/fwd.rounds" | median)
-	awk -v n="$(wc -l <"$W/fwd.rounds")" -v fz="$fz" -v fn="$fn" -v zn="$zn" \
+	for port in $FWD_PORTS; do
+	r=$W/fwd.rounds$port
+	echo "forwarding: tcpreplay -t of 10,000 SYNs to port $port from 192.0.2.10 (not blocked), looped without end, through the gateway; its firewall switched every $FWD_MS ms, $FWD_ROUNDS rounds, each state once a round in an order drawn at random; pps the gateway sent"
+	echo "    medians: $fwdn hosts in $where $(awk '{ print $1 }' "$r" | median) pps, 0 hosts $(awk '{ print $2 }' "$r" | median) pps, no firewall of detengo's $(awk '{ print $3 }' "$r" | median) pps"
+	fz=$(awk '$2 > 0 { printf "%.4f\n", $1 / $2 }' "$r" | median)
+	fn=$(awk '$3 > 0 { printf "%.4f\n", $1 / $3 }' "$r" | median)
+	zn=$(awk '$3 > 0 { printf "%.4f\n", $2 / $3 }' "$r" | median)
+	awk -v n="$(wc -l <"$r")" -v fz="$fz" -v fn="$fn" -v zn="$zn" \
 	    -v big="$fwdn" 'BEGIN {
 		d = (fz - 1) * 100
 		printf "    %d hosts / 0 hosts, median of %d rounds: %.3f (%+.1f %%)  target within 5 %%: %s\n",
 		    big, n, fz, d, (n > 0 && d > -5 && d < 5) ? "pass" : "FAIL"
 		printf "    %d hosts / no firewall: %.3f (%+.1f %%); 0 hosts / no firewall: %.3f (%+.1f %%)\n",
 		    big, fn, (fn - 1) * 100, zn, (zn - 1) * 100 }'
+	done
 } | tee "$OUT/detengo-$_b.txt"
 ns_exec gw "$DETENGO" -b "$_b" -s "$W/fwd.state.$_b" --flush >/dev/null 2>&1 || :
 }
