@@ -130,6 +130,33 @@ connects() { inc python3 "$T/cli.py" "$1" "$2" "${3:-HELO x}"; }
 # any other failure (refused, a script error) is not taken for a block
 dropped() { inc python3 "$T/cli.py" "$1" "$2" x; [ $? -eq 3 ]; }
 
+# echoes SRC DST: one ICMP echo from SRC answered by DST within 2 s (a
+# raw socket: no ping on a fresh machine)
+echoes() {
+	inc python3 - "$1" "$2" <<'PYEOF'
+import socket, struct, sys, time
+src, dst = sys.argv[1], sys.argv[2]
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.bind((src, 0))
+s.settimeout(2)
+m = struct.pack("!BBHHH", 8, 0, 0, 0x6474, 1) + b"detengo!"
+m = m[:2] + struct.pack("!H", csum(m)) + m[4:]
+s.sendto(m, (dst, 0))
+end = time.time() + 2
+while time.time() < end:
+    d, a = s.recvfrom(2048)
+    h = (d[0] & 15) * 4
+    if a[0] == dst and d[h] == 0 and d[h + 4:h + 6] == b"\x64\x74":
+        sys.exit(0)
+sys.exit(1)
+PYEOF
+}
+
 # a distribution-like nftables ruleset: table inet filter, whose forward
 # chain accepts established traffic and port 25 and drops the rest
 distro_ruleset() {
