@@ -325,6 +325,39 @@ check "detengo: a block's end from the state is kept without -x" \
     grep -q ' unblock host=192.0.2.5 reason=expired' "$T/xout"
 check "detengo: ... and waiting for it costs no CPU ($cpu ticks in 4 s)" \
     [ "$cpu" -lt "$tck" ]
+# -x: blocks this detengo makes end while it runs, each about its
+# time after it began (an end is a whole second, noticed within one
+# more: 1 to 3 s for -x 2), and a second block made later ends after
+# the first
+: >"$T/x3.log"
+$D -n -x 2 -s "$T/x3state" -w "$T/x3out" "$T/x3.log" 2>/dev/null &
+p=$!
+pids="$pids $p"
+sleep 0.3
+ev mail 192.0.2.6 >>"$T/x3.log"
+sleep 1.5
+ev mail 192.0.2.7 >>"$T/x3.log"
+i=0
+while [ $i -lt 60 ] && ! grep -q 'unblock host=192.0.2.7 ' "$T/x3out"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill $p
+wait $p
+check "detengo: -x 2: both blocks end while detengo runs" \
+    sh -c "grep -q ' unblock host=192.0.2.6 reason=expired' '$T/x3out' &&
+	grep -q ' unblock host=192.0.2.7 reason=expired' '$T/x3out'"
+check "detengo: ... the first before the second" \
+    sh -c "grep ' unblock ' '$T/x3out' | head -n 1 | grep -q host=192.0.2.6"
+# each end's time after its block, from the lines' own times
+secs() { sed -n "s/^[0-9-]*T\([0-9]*\):\([0-9]*\):\([0-9.]*\)Z $1 .*host=$2 .*/\1 \2 \3/p" "$T/x3out" |
+    awk '{ print $1 * 3600 + $2 * 60 + $3 }'; }
+for h in 6 7; do
+	d=$(awk -v a="$(secs block 192.0.2.$h)" -v b="$(secs unblock 192.0.2.$h)" \
+	    'BEGIN { if (a == "" || b == "") print -1; else print b - a }')
+	check "detengo: -x 2: 192.0.2.$h ended ${d}s after its block (1 to 3)" \
+	    awk -v d="$d" 'BEGIN { exit !(d >= 1 && d <= 3.5) }'
+done
 # an end far in the future does not hang --once
 printf 'detengo-state 1\nblock 198.51.100.9 5 9223372036854775807\n' \
     >"$T/xstate2"
