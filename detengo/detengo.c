@@ -898,7 +898,7 @@ follow(void)
 		 * Blocks end at their time, -x or not (the state may say so).
 		 * With -x the walk over every block also finds when the blocks
 		 * made since end; their times are in seconds, so once a second
-		 * is enough (a walk of 100,000 blocks: 1.7 million instructions).
+		 * is enough (100,000 blocks: 1.7 million instructions a walk).
 		 */
 		if ((g.expire && now_sec() != lastwalk) ||
 		    (nextexp != 0 && nextexp <= now_sec())) {
