@@ -52,7 +52,9 @@
 #   0 hosts   detengo's rules over an empty set (a copy of its table or
 #             set made by this script)
 #   full      detengo's rules and NFT_BIG hosts in its set
-# and counts the packets the gateway sent in each.  Each round's ratios
+# and counts the packets the gateway sent in each; all of it first with
+# no other firewall, then beside Debian 12's /etc/nftables.conf as
+# shipped (an empty table inet filter: hooks, no rule).  Each round's ratios
 # (full / 0 hosts, full / none); their medians.  A run of one state
 # after the other instead would put the machine's drift between them:
 # on this VM single runs of a minute land near 120,000 or near 170,000
@@ -88,6 +90,8 @@ NFT_BIG=${NFT_BIG:-100000}
 FWD_ROUNDS=${FWD_ROUNDS:-41}
 FWD_MS=${FWD_MS:-250}
 FWD_PORTS=${FWD_PORTS:-25 443}
+# and what else the gateway has: none, or Debian 12's empty nftables.conf
+FWD_BASES=${FWD_BASES:-none debian}
 # FWD_ONLY=1: for the set backends, the forwarding runs alone (no levels,
 # no picture)
 [ "${FWD_ONLY:-0}" = 1 ] && NFT_LOADS=
@@ -442,16 +446,37 @@ ipset)	ns_exec gw ipset save detengo4 |
 esac
 grep -q detzero "$W/fwd.zero" ||
     { echo "detengo.sh: $_b: no copy with 0 hosts made" >&2; exit 1; }
-for port in $FWD_PORTS; do
-	ns_bg snd tcpreplay -q -t -l 0 -i "fs$$" "$W/syn$port.pcap" >/dev/null 2>&1
-	_rp=$NS_LASTPID
-	sleep 1
-	echo "detengo.sh: $_b: forwarding to port $port, $FWD_ROUNDS rounds of 3 states" >&2
-	ns_exec gw python3 "$HERE/fwd-toggle.py" "fh$$" "$FWD_ROUNDS" "$FWD_MS" \
-	    "$cmd $W/fwd.full" "$cmd $W/fwd.zero" "$cmd $W/fwd.none" \
-	    >"$W/fwd.rounds$port"
-	ns_stop "$_rp" INT
+for base in $FWD_BASES; do
+	# debian: the gateway also has Debian 12's /etc/nftables.conf as
+	# shipped (without its flush ruleset): an empty firewall, in all
+	# three states
+	ns_exec gw nft delete table inet filter 2>/dev/null || :
+	[ "$base" = debian ] && ns_exec gw nft -f - <<'NFTEOF'
+table inet filter {
+	chain input {
+		type filter hook input priority filter;
+	}
+	chain forward {
+		type filter hook forward priority filter;
+	}
+	chain output {
+		type filter hook output priority filter;
+	}
+}
+NFTEOF
+	for port in $FWD_PORTS; do
+		ns_bg snd tcpreplay -q -t -l 0 -i "fs$$" "$W/syn$port.pcap" \
+		    >/dev/null 2>&1
+		_rp=$NS_LASTPID
+		sleep 1
+		echo "detengo.sh: $_b: forwarding to port $port beside $base, $FWD_ROUNDS rounds of 3 states" >&2
+		ns_exec gw python3 "$HERE/fwd-toggle.py" "fh$$" "$FWD_ROUNDS" \
+		    "$FWD_MS" "$cmd $W/fwd.full" "$cmd $W/fwd.zero" \
+		    "$cmd $W/fwd.none" >"$W/fwd.rounds.$base.$port"
+		ns_stop "$_rp" INT
+	done
 done
+ns_exec gw nft delete table inet filter 2>/dev/null || :
 case $_b in
 nft)	ns_exec gw nft delete table inet detzero ;;
 ipset)	ns_exec gw ipset destroy detzero4 ;;
@@ -493,9 +518,14 @@ load3=$(load)
 			    first / 1e6, rep / 1e6, got }'
 	done
 	echo
+	for base in $FWD_BASES; do
 	for port in $FWD_PORTS; do
-	r=$W/fwd.rounds$port
-	echo "forwarding: tcpreplay -t of 10,000 SYNs to port $port from 192.0.2.10 (not blocked), looped without end, through the gateway; its firewall switched every $FWD_MS ms, $FWD_ROUNDS rounds, each state once a round in an order drawn at random; pps the gateway sent"
+	r=$W/fwd.rounds.$base.$port
+	case $base in
+	debian)	bs="Debian's empty nftables ruleset (table inet filter) there in every state" ;;
+	*)	bs="no other firewall" ;;
+	esac
+	echo "forwarding: tcpreplay -t of 10,000 SYNs to port $port from 192.0.2.10 (not blocked), looped without end, through the gateway, $bs; detengo's firewall switched every $FWD_MS ms, $FWD_ROUNDS rounds, each state once a round in an order drawn at random; pps the gateway sent"
 	echo "    medians: $fwdn hosts in $where $(awk '{ print $1 }' "$r" | median) pps, 0 hosts $(awk '{ print $2 }' "$r" | median) pps, no firewall of detengo's $(awk '{ print $3 }' "$r" | median) pps"
 	fz=$(awk '$2 > 0 { printf "%.4f\n", $1 / $2 }' "$r" | median)
 	fn=$(awk '$3 > 0 { printf "%.4f\n", $1 / $3 }' "$r" | median)
@@ -505,8 +535,9 @@ load3=$(load)
 		d = (fz - 1) * 100
 		printf "    %d hosts / 0 hosts, median of %d rounds: %.3f (%+.1f %%)  target within 5 %%: %s\n",
 		    big, n, fz, d, (n > 0 && d > -5 && d < 5) ? "pass" : "FAIL"
-		printf "    %d hosts / no firewall: %.3f (%+.1f %%); 0 hosts / no firewall: %.3f (%+.1f %%)\n",
+		printf "    %d hosts / no firewall of detengo'"'"'s: %.3f (%+.1f %%); 0 hosts / none: %.3f (%+.1f %%)\n",
 		    big, fn, (fn - 1) * 100, zn, (zn - 1) * 100 }'
+	done
 	done
 } | tee "$OUT/detengo-$_b.txt"
 ns_exec gw "$DETENGO" -b "$_b" -s "$W/fwd.state.$_b" --flush >/dev/null 2>&1 || :
