@@ -66,20 +66,20 @@ DETENGO_SRCS=	detengo/detengo.c \
 
 # unit tests: name and the sources each one links
 T_event_SRCS=	tests/t_event.c common/event.c common/addr.c common/ascii.c
-T_addr_SRCS=	tests/t_addr.c common/addr.c
+T_addr_SRCS=	tests/t_addr.c common/addr.c common/ascii.c
 T_smtp_SRCS=	tests/t_smtp.c capturo/smtp.c capturo/mime.c common/ascii.c
 T_mime_SRCS=	tests/t_mime.c capturo/mime.c common/ascii.c
 T_reasm_SRCS=	tests/t_reasm.c capturo/reasm.c
 T_decode_SRCS=	tests/t_decode.c capturo/decode.c
 T_policy_SRCS=	tests/t_policy.c detengo/policy.c detengo/hset.c detengo/oidx.c \
-		common/addr.c common/hash.c
+		common/addr.c common/ascii.c common/hash.c
 T_state_SRCS=	tests/t_state.c detengo/state.c detengo/oidx.c common/addr.c \
 		common/ascii.c common/hash.c
 T_ports_SRCS=	tests/t_ports.c common/ports.c
 T_hash_SRCS=	tests/t_hash.c common/hash.c
 T_oidx_SRCS=	tests/t_oidx.c detengo/oidx.c
 T_hset_SRCS=	tests/t_hset.c detengo/hset.c detengo/oidx.c common/addr.c \
-		common/hash.c
+		common/ascii.c common/hash.c
 T_ring_SRCS=	tests/t_ring.c capturo/ring.c
 T_copy_SRCS=	tests/t_copy.c capturo/copy.c
 # The one list of unit tests: every tests/t_NAME.c, so that a test file
@@ -92,6 +92,7 @@ UNITS=		$(filter-out fw tail,$(UNIT_ALL))
 # the backends' driver runs only as root inside a namespace (tests/e2e_fw.sh)
 T_fw_SRCS=	tests/t_fw.c $(filter detengo/fw%.c detengo/hset.c detengo/oidx.c,$(DETENGO_SRCS)) \
 		common/addr.c \
+		common/ascii.c \
 		common/hash.c \
 		common/log.c
 T_fw_LIBS=	$(FW_LIBS)

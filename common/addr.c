@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "ascii.h"
 
 /* a numeric IPv4 or IPv6 address; nothing is ever looked up */
 int
@@ -91,7 +92,6 @@ addr_fmt(const struct addr *a, char *buf, size_t len)
 {
 	char	 b[16], *p = b;
 	int	 i;
-	unsigned v;
 
 	if (a->family != AF_INET) {
 		if (inet_ntop(a->family, a->a, buf, len) == NULL)
@@ -99,14 +99,10 @@ addr_fmt(const struct addr *a, char *buf, size_t len)
 		return 0;
 	}
 	for (i = 0; i < 4; i++) {
-		v = a->a[i];
-		if (v >= 100)
-			*p++ = (char)('0' + v / 100);
-		if (v >= 10)
-			*p++ = (char)('0' + v / 10 % 10);
-		*p++ = (char)('0' + v % 10);
-		*p++ = i < 3 ? '.' : '\0';
+		p += ascii_dec(p, a->a[i]);
+		*p++ = '.';
 	}
+	p[-1] = '\0';
 	if ((size_t)(p - b) > len) {
 		errno = ENOSPC;
 		return -1;

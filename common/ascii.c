@@ -50,3 +50,24 @@ ascii_caseeqn(const void *a, const void *b, size_t n)
 			return 0;
 	return 1;
 }
+
+/*
+ * "%llu" without printf's machinery, for numbers written by the
+ * thousand: out gets the digits and a NUL (21 bytes at most); returns
+ * the number of digits.
+ */
+int
+ascii_dec(char *out, unsigned long long v)
+{
+	char	 tmp[24];
+	int	 n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+	return n;
+}

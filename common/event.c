@@ -309,23 +309,6 @@ num_slot(struct ev_buf *b)
 	return b->f[b->nfields].num;
 }
 
-/* "%llu" without printf's machinery: an event has several numbers */
-static int
-put_dec(char *out, unsigned long long v)
-{
-	char	 tmp[24];
-	int	 n = 0, i;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
-	for (i = 0; i < n; i++)
-		out[i] = tmp[n - 1 - i];
-	out[n] = '\0';
-	return n;
-}
-
 /* "%08x" */
 static int
 put_hex8(char *out, uint32_t v)
@@ -347,7 +330,7 @@ event_addu(struct ev_buf *b, const char *key, unsigned long long v)
 
 	if ((num = num_slot(b)) == NULL)
 		return;
-	n = put_dec(num, v);
+	n = ascii_dec(num, v);
 	event_add(b, key, num, (size_t)n);
 }
 

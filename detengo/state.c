@@ -529,10 +529,8 @@ wprintf(struct writer *w, const char *fmt, ...)
 static void
 wblock(struct writer *w, const char *host, uint64_t since, uint64_t until)
 {
-	char		 d[20], *p;
-	uint64_t	 v[2] = { since, until };
-	size_t		 hl = strlen(host), dl;
-	int		 i;
+	char		*p;
+	size_t		 hl = strlen(host);
 
 	if (STATE_IOBUF - w->len < CONF_LINE_MAX)
 		wflush(w);
@@ -545,15 +543,10 @@ wblock(struct writer *w, const char *host, uint64_t since, uint64_t until)
 	memcpy(p, "block ", 6);
 	memcpy(p + 6, host, hl);
 	p += 6 + hl;
-	for (i = 0; i < 2; i++) {
-		dl = sizeof(d);
-		do
-			d[--dl] = (char)('0' + v[i] % 10);
-		while ((v[i] /= 10) != 0);
-		*p++ = ' ';
-		memcpy(p, d + dl, sizeof(d) - dl);
-		p += sizeof(d) - dl;
-	}
+	*p++ = ' ';
+	p += ascii_dec(p, since);
+	*p++ = ' ';
+	p += ascii_dec(p, until);
 	*p++ = '\n';
 	w->len = (size_t)(p - w->buf);
 }
