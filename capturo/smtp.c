@@ -1625,6 +1625,10 @@ client_line(struct smtp *s, const uint8_t *line, size_t l)
 	bare = !(l > 0 && line[l - 1] == '\r');
 	if (!bare)
 		l--;
+	/* leading white space is skipped, as Postfix does */
+	for (w = 0; w < l && isblank_(line[w]); w++)
+		;
+	c = command_find(line + w, l - w);
 	if (s->lread == L_GAP) {
 		/*
 		 * Segments lost in command mode mostly end at a line
@@ -1632,9 +1636,7 @@ client_line(struct smtp *s, const uint8_t *line, size_t l)
 		 * with a verb, and is the rest of a lost one if not.
 		 */
 		s->lread = L_LINE;
-		for (w = 0; w < l && isblank_(line[w]); w++)
-			;
-		if (!known_verb(line + w, l - w))
+		if (c == NULL)
 			return;
 	}
 	if (s->cmode == C_AUTH) {
@@ -1648,10 +1650,6 @@ client_line(struct smtp *s, const uint8_t *line, size_t l)
 		}
 		return;
 	}
-	/* leading white space is skipped, as Postfix does */
-	for (w = 0; w < l && isblank_(line[w]); w++)
-		;
-	c = command_find(line + w, l - w);
 	if (s->sync == SY_RESYNC && c == NULL) {
 		/* not a command: wait for the next answer */
 		s->sync = SY_UNSYNCED;
