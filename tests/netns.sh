@@ -20,7 +20,10 @@
 #   ns_wait_port NAME ADDR PORT [TENTHS]
 #                                wait until a TCP socket listens (default 5 s)
 #   ns_wait_file FILE TEXT [TENTHS]
-#                                wait until FILE holds TEXT (default 5 s)
+#                                wait until FILE holds TEXT (default 5 s);
+#                                the script ends if it does not
+#   ns_poll_file FILE TEXT [TENTHS]
+#                                the same, but returns 1 instead
 #   ns_cleanup                   kill the started PIDs, delete the namespaces
 
 NS_PREFIX=${NS_PREFIX:-cdns-$$}
@@ -172,7 +175,7 @@ ns_wait_port()
 	ns_die "nothing listens on $2 port $3 in $1"
 }
 
-ns_wait_file()
+ns_poll_file()
 {
 	_t=${3:-50}
 	while [ "$_t" -gt 0 ]; do
@@ -180,7 +183,11 @@ ns_wait_file()
 		sleep 0.1
 		_t=$((_t - 1))
 	done
-	ns_die "no \"$2\" in $1"
+	return 1
+}
+ns_wait_file()
+{
+	ns_poll_file "$@" || ns_die "no \"$2\" in $1"
 }
 
 ns_cleanup()

@@ -91,20 +91,16 @@ awk 'BEGIN { for (i = 0; i < 6000; i++)
 	printf "line %06d of a long message that crosses many segments %16s\n",
 	    i, "xxxxxxxxxxxxxxxx" }' >"$T/body"
 # send_big SUBJECT OUT EVENTS: the body from cl, swaks' dialogue in OUT;
-# then wait up to 10 s for capturo's close line in EVENTS (not with
-# ns_wait_file, which ends the script: the checks after it say what
-# is missing)
+# then wait up to 10 s for capturo's close line in EVENTS (ns_poll_file,
+# which does not end the script: the checks after it say what is
+# missing)
 send_big()
 {
 	ns_exec cl swaks --server 198.51.100.25 --timeout 20 \
 	    --from big@example.org --to x@example.net \
 	    --header "Subject: $1" --body "@$T/body" >"$2" 2>&1
 	check "swaks sent the message ($1)" grep -q '^<-  250 ' "$2"
-	_w=100
-	while [ "$_w" -gt 0 ] && ! grep -qF " close " "$3" 2>/dev/null; do
-		sleep 0.1
-		_w=$((_w - 1))
-	done
+	ns_poll_file "$3" " close " 100 || :
 }
 send_big offload "$T/swaks.out" "$T/events"
 sleep 0.5
