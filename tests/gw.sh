@@ -157,6 +157,17 @@ sys.exit(1)
 PYEOF
 }
 
+# echo_uncounted BACKEND: the block of 192.0.2.10 stops mail alone, and
+# its counter counts only what it stopped: an ICMP echo passes, and
+# detengo -b BACKEND --list shows the counts of $T/list again
+echo_uncounted() {
+	check "the blocked v4 host's ICMP echo still passes" \
+	    echoes 192.0.2.10 203.0.113.25
+	inns $D -b "$1" -s "$T/a.state" --list >"$T/list2" 2>&1
+	check "--list: the echo is not in its counter" \
+	    sh -c "[ \"\$(awk '\$1 == \"192.0.2.10\" { print \$2, \$3 }' '$T/list')\" = \"\$(awk '\$1 == \"192.0.2.10\" { print \$2, \$3 }' '$T/list2')\" ]"
+}
+
 # a distribution-like nftables ruleset: table inet filter, whose forward
 # chain accepts established traffic and port 25 and drops the rest
 distro_ruleset() {
