@@ -67,6 +67,14 @@ check "the IPv4 rule: the port, then the set" \
     grep -q 'tcp dport 25 ip saddr @hosts4 log prefix "detengo: " drop' "$T/table"
 check "the IPv6 rule" \
     grep -q 'tcp dport 25 ip6 saddr @hosts6 log prefix "detengo: " drop' "$T/table"
+# the bytecode: IPv4 tests the port first, IPv6 its family first, so an
+# IPv4 packet leaves the IPv6 rule at one compare
+inns nft --debug=netlink list chain inet detengo forward 2>&1 |
+    awk '/^inet detengo forward/ { getline; print }' >"$T/first"
+checkx "the rules' first tests: l4proto (IPv4), then nfproto (IPv6)" \
+    '[ "$(sed -n 1p "$T/first")" = "  [ meta load l4proto => reg 1 ]" ] &&
+     [ "$(sed -n 2p "$T/first")" = "  [ meta load nfproto => reg 1 ]" ] &&
+     [ "$(wc -l <"$T/first")" -eq 2 ]'
 check "start says where the blocks are" grep -q "nft list table inet detengo" "$T/a.err"
 
 # again over the same log and state: nothing doubled
