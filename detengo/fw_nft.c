@@ -478,10 +478,18 @@ x_lookup(const char *set, uint32_t id)
  * guard and the lookup of the source.  The port comes first so that a
  * forwarded packet to any other port is not looked up in the set
  * (docs/performance.md: 2 to 5 % of a veth's forwarding rate).  The
- * IPv6 rule tests the nfproto guard first, so that every IPv4 packet,
- * the rule above already done with it, leaves it at one compare; nft
- * lists both rules the same either way.
+ * IPv6 rule tests the nfproto guard first, so that every IPv4 packet
+ * leaves it at one compare; nft lists both rules the same either way.
  */
+static int
+add_family(struct nftnl_rule *r, int fi)
+{
+	if (add_expr(r, x_meta(NFT_META_NFPROTO)) == -1 ||
+	    add_expr(r, x_cmp(&fams[fi].nfproto, 1)) == -1)
+		return -1;
+	return 0;
+}
+
 static struct nftnl_rule *
 rule_build(const struct nfw *st, int fi)
 {
@@ -496,15 +504,13 @@ rule_build(const struct nfw *st, int fi)
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFT_TABLE);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, NFT_CHAIN);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
-	if ((famfirst && (add_expr(r, x_meta(NFT_META_NFPROTO)) == -1 ||
-	    add_expr(r, x_cmp(&fams[fi].nfproto, 1)) == -1)) ||
+	if ((famfirst && add_family(r, fi) == -1) ||
 	    add_expr(r, x_meta(NFT_META_L4PROTO)) == -1 ||
 	    add_expr(r, x_cmp(&proto, 1)) == -1 ||
 	    add_expr(r, x_payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2)) == -1 ||
 	    add_expr(r, st->nports == 1 ? x_cmp(&port, 2) :
 	    x_lookup(PORTSET, ID_PORTS(fi))) == -1 ||
-	    (!famfirst && (add_expr(r, x_meta(NFT_META_NFPROTO)) == -1 ||
-	    add_expr(r, x_cmp(&fams[fi].nfproto, 1)) == -1)) ||
+	    (!famfirst && add_family(r, fi) == -1) ||
 	    add_expr(r, x_payload(NFT_PAYLOAD_NETWORK_HEADER,
 	    fams[fi].saddr_off, fams[fi].keylen)) == -1 ||
 	    add_expr(r, x_lookup(fams[fi].set, ID_HOSTS(fi))) == -1)
