@@ -25,8 +25,14 @@ inns() { ip netns exec "${P}g" "$@"; }
 inc() { ip netns exec "${P}c" "$@"; }
 ins() { ip netns exec "${P}s" "$@"; }
 
+# no DAD: a link-local address stays tentative for 1 to 2 s after its
+# link comes up, and meanwhile g sends no neighbour solicitation for a
+# forwarded packet, so a first IPv6 connection could time out as if a
+# DROP had stopped it
 for n in c g s; do
-	ip netns add "$P$n" && ip -n "$P$n" link set lo up || { nok "netns"; exit 1; }
+	ip netns add "$P$n" && ip -n "$P$n" link set lo up &&
+	    ip netns exec "$P$n" sysctl -qw net.ipv6.conf.default.accept_dad=0 ||
+	    { nok "netns"; exit 1; }
 done
 ip link add "${P}ca" netns "${P}c" type veth peer name "${P}ga" netns "${P}g"
 ip link add "${P}gb" netns "${P}g" type veth peer name "${P}sb" netns "${P}s"
