@@ -56,11 +56,11 @@ DETENGO_SRCS=	detengo/detengo.c \
 		detengo/tail.c \
 		detengo/policy.c \
 		detengo/state.c \
-		detengo/fw.c \
-		detengo/fw_iptc.c \
-		detengo/fw_nft.c \
-		detengo/fw_ipset.c \
-		detengo/fw_dry.c \
+		detengo/fw/fw.c \
+		detengo/fw/iptc.c \
+		detengo/fw/nft.c \
+		detengo/fw/ipset.c \
+		detengo/fw/dry.c \
 		detengo/hset.c \
 		detengo/oidx.c
 
@@ -90,7 +90,7 @@ T_copy_SRCS=	tests/t_copy.c capturo/copy.c
 UNIT_ALL=	$(patsubst tests/t_%.c,%,$(wildcard tests/t_*.c))
 UNITS=		$(filter-out fw tail,$(UNIT_ALL))
 # the backends' driver runs only as root inside a namespace (tests/e2e_fw.sh)
-T_fw_SRCS=	tests/t_fw.c $(filter detengo/fw%.c detengo/hset.c detengo/oidx.c,$(DETENGO_SRCS)) \
+T_fw_SRCS=	tests/t_fw.c $(filter detengo/fw/%.c detengo/hset.c detengo/oidx.c,$(DETENGO_SRCS)) \
 		common/addr.c \
 		common/ascii.c \
 		common/hash.c \

@@ -22,7 +22,7 @@
 #include "event.h"
 #include "evout.h"
 #include "exits.h"
-#include "fw.h"
+#include "fw/fw.h"
 #include "hset.h"
 #include "log.h"
 #include "policy.h"

@@ -12,7 +12,7 @@
 #include "addr.h"
 #include "bounds.h"
 #include "log.h"
-#include "../detengo/fw.h"
+#include "fw/fw.h"
 #include "../detengo/hset.h"
 #include "tap.h"
 

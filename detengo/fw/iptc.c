@@ -20,7 +20,7 @@
 #include "addr.h"
 #include "bounds.h"
 #include "log.h"
-#include "fw_backend.h"
+#include "backend.h"
 #include "hset.h"
 
 #include <libiptc/libiptc.h>

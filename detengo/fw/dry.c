@@ -13,7 +13,7 @@
 #include "addr.h"
 #include "bounds.h"
 #include "log.h"
-#include "fw_backend.h"
+#include "backend.h"
 #include "hset.h"
 
 /* a host's item holds the time its block ends */

@@ -26,7 +26,7 @@
 
 #include "addr.h"
 #include "bounds.h"
-#include "fw_backend.h"
+#include "backend.h"
 #include "hset.h"
 #include "log.h"
 

@@ -1,4 +1,21 @@
-/* detengo's firewall: one front door to the backends that hold its blocks */
+/*
+ * detengo's firewall: one front door to the backends that hold its blocks.
+ * detengo.c includes this file alone; only fw.c and the backends include
+ * backend.h.
+ *
+ * To add a backend, say "pf":
+ *  - write fw/pf.c with one `const struct fw_backend fw_pf_backend`, the
+ *    struct of backend.h: its name, caps (FW_CAN_*, FW_KEEPS), the options
+ *    it takes (FW_OPT_*) and its functions; dry.c is the smallest one;
+ *  - declare it at the foot of backend.h and register it in backends[] at
+ *    the top of fw.c (the first one there is the default);
+ *  - add fw/pf.c to DETENGO_SRCS in the Makefile, its library to FW_LIBS,
+ *    and its -dev package to tests/deps.sh and debian/control;
+ *  - copy tests/e2e_nft.sh to tests/e2e_pf.sh (blocks on the wire, --list,
+ *    kill -9 and restart, a firewall reload, the allow list at SIGHUP,
+ *    IPv6) and name it in tests/run.sh; tests/t_fw.c drives any
+ *    backend by -b NAME, and its selftest checks the name is known.
+ */
 #ifndef FW_H
 #define FW_H
 

@@ -6,7 +6,7 @@
 
 #include "addr.h"
 #include "bounds.h"
-#include "fw_backend.h"
+#include "backend.h"
 
 /* the first is the default */
 static const struct fw_backend *const backends[] = {
