@@ -65,38 +65,38 @@ DETENGO_SRCS=	detengo/detengo.c \
 		detengo/oidx.c
 
 # unit tests: name and the sources each one links
-T_event_SRCS=	tests/t_event.c common/event.c common/addr.c common/ascii.c
-T_addr_SRCS=	tests/t_addr.c common/addr.c common/ascii.c
-T_smtp_SRCS=	tests/t_smtp.c capturo/smtp.c capturo/mime.c common/ascii.c
-T_mime_SRCS=	tests/t_mime.c capturo/mime.c common/ascii.c
-T_reasm_SRCS=	tests/t_reasm.c capturo/reasm.c
-T_decode_SRCS=	tests/t_decode.c capturo/decode.c
-T_policy_SRCS=	tests/t_policy.c detengo/policy.c detengo/hset.c detengo/oidx.c \
+T_event_SRCS=	tests/unit/t_event.c common/event.c common/addr.c common/ascii.c
+T_addr_SRCS=	tests/unit/t_addr.c common/addr.c common/ascii.c
+T_smtp_SRCS=	tests/unit/t_smtp.c capturo/smtp.c capturo/mime.c common/ascii.c
+T_mime_SRCS=	tests/unit/t_mime.c capturo/mime.c common/ascii.c
+T_reasm_SRCS=	tests/unit/t_reasm.c capturo/reasm.c
+T_decode_SRCS=	tests/unit/t_decode.c capturo/decode.c
+T_policy_SRCS=	tests/unit/t_policy.c detengo/policy.c detengo/hset.c detengo/oidx.c \
 		common/addr.c common/ascii.c common/hash.c
-T_state_SRCS=	tests/t_state.c detengo/state.c detengo/oidx.c common/addr.c \
+T_state_SRCS=	tests/unit/t_state.c detengo/state.c detengo/oidx.c common/addr.c \
 		common/ascii.c common/hash.c
-T_ports_SRCS=	tests/t_ports.c common/ports.c
-T_hash_SRCS=	tests/t_hash.c common/hash.c
-T_oidx_SRCS=	tests/t_oidx.c detengo/oidx.c
-T_hset_SRCS=	tests/t_hset.c detengo/hset.c detengo/oidx.c common/addr.c \
+T_ports_SRCS=	tests/unit/t_ports.c common/ports.c
+T_hash_SRCS=	tests/unit/t_hash.c common/hash.c
+T_oidx_SRCS=	tests/unit/t_oidx.c detengo/oidx.c
+T_hset_SRCS=	tests/unit/t_hset.c detengo/hset.c detengo/oidx.c common/addr.c \
 		common/ascii.c common/hash.c
-T_ring_SRCS=	tests/t_ring.c capturo/ring.c
-T_copy_SRCS=	tests/t_copy.c capturo/copy.c
-# The one list of unit tests: every tests/t_NAME.c, so that a test file
+T_ring_SRCS=	tests/unit/t_ring.c capturo/ring.c
+T_copy_SRCS=	tests/unit/t_copy.c capturo/copy.c
+# The one list of unit tests: every tests/unit/t_NAME.c, so that a test file
 # added or renamed is built and run (its build fails until T_NAME_SRCS
 # names its sources).  tests/run.sh asks `make units` for it.  t_fw
 # runs only as root inside a namespace (tests/e2e_fw.sh); t_tail takes
 # a directory, and run.sh gives it one.
-UNIT_ALL=	$(patsubst tests/t_%.c,%,$(wildcard tests/t_*.c))
+UNIT_ALL=	$(patsubst tests/unit/t_%.c,%,$(wildcard tests/unit/t_*.c))
 UNITS=		$(filter-out fw tail,$(UNIT_ALL))
 # the backends' driver runs only as root inside a namespace (tests/e2e_fw.sh)
-T_fw_SRCS=	tests/t_fw.c $(filter detengo/fw/%.c detengo/hset.c detengo/oidx.c,$(DETENGO_SRCS)) \
+T_fw_SRCS=	tests/unit/t_fw.c $(filter detengo/fw/%.c detengo/hset.c detengo/oidx.c,$(DETENGO_SRCS)) \
 		common/addr.c \
 		common/ascii.c \
 		common/hash.c \
 		common/log.c
 T_fw_LIBS=	$(FW_LIBS)
-T_tail_SRCS=	tests/t_tail.c detengo/tail.c detengo/state.c detengo/oidx.c \
+T_tail_SRCS=	tests/unit/t_tail.c detengo/tail.c detengo/state.c detengo/oidx.c \
 		common/addr.c common/ascii.c common/hash.c common/log.c
 T_tail_LIBS=	$(INOTIFY_LIBS)
 
@@ -136,7 +136,7 @@ $(O)/tests/t_$(1): $(call objs,$(O),$(T_$(1)_SRCS))
 $(S)/tests/t_$(1): $(call objs,$(S),$(T_$(1)_SRCS))
 	$$(CC) $$(CFLAGS) $$(SANFLAGS) -o $$@ $$^ $$(T_$(1)_LIBS)
 endef
-$(foreach u,$(UNIT_ALL),$(if $(T_$(u)_SRCS),,$(error tests/t_$(u).c: \
+$(foreach u,$(UNIT_ALL),$(if $(T_$(u)_SRCS),,$(error tests/unit/t_$(u).c: \
     name the sources it links in T_$(u)_SRCS in the Makefile)))
 $(foreach u,$(UNIT_ALL),$(eval $(call unit,$(u))))
 

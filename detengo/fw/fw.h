@@ -13,7 +13,7 @@
  *    and its -dev package to tests/deps.sh and debian/control;
  *  - copy tests/e2e_nft.sh to tests/e2e_pf.sh (blocks on the wire, --list,
  *    kill -9 and restart, a firewall reload, the allow list at SIGHUP,
- *    IPv6) and name it in tests/run.sh; tests/t_fw.c drives any
+ *    IPv6) and name it in tests/run.sh; tests/unit/t_fw.c drives any
  *    backend by -b NAME, and its selftest checks the name is known.
  */
 #ifndef FW_H

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Write the seed inputs of tests/fuzz/corpus/ from the project's own material.
 
-SMTP dialogues come from the scripts of tests/t_smtp.c and from the
+SMTP dialogues come from the scripts of tests/unit/t_smtp.c and from the
 recorded captures tests/data/*.pcap (both directions, in packet order,
 retransmissions dropped and losses written as gaps); packets for the
 decoder come from the same captures under every link type; event lines
 from examples/events.sample and tests/detengo.sh; header fields from
-tests/t_mime.c and the messages in the captures; state files from the
-shapes tests/t_state.c uses.  Each seed is written in its target's input
+tests/unit/t_mime.c and the messages in the captures; state files from the
+shapes tests/unit/t_state.c uses.  Each seed is written in its target's input
 format (see the comment at the top of tests/fuzz/fz_*.c) and kept under
 64 KiB.  Run from anywhere: python3 tests/fuzz/mkseeds.py
 """
@@ -31,7 +31,7 @@ def put(target, name, data):
         f.write(data)
 
 
-# --- C string literals, as in tests/t_smtp.c and tests/t_mime.c ---
+# --- C string literals, as in tests/unit/t_smtp.c and tests/unit/t_mime.c ---
 
 def c_unescape(s):
     """The bytes of one C string literal's body."""
@@ -118,7 +118,7 @@ def split_seed(client, seed):
 
 
 def smtp_from_tests():
-    text = open(os.path.join(TOP, "tests", "t_smtp.c")).read()
+    text = open(os.path.join(TOP, "tests", "unit", "t_smtp.c")).read()
     n = 0
     for m in re.finditer(r"static const char \*(\w+)\[\] = \{([^;]*?)NULL \};",
                          text, re.S):
@@ -446,10 +446,10 @@ def reasm_seeds():
         bytes([2, 0, 0, 0, 0, 200]))
 
 
-# --- fz_mime: the cases of tests/t_mime.c ---
+# --- fz_mime: the cases of tests/unit/t_mime.c ---
 
 def mime_seeds():
-    text = open(os.path.join(TOP, "tests", "t_mime.c")).read()
+    text = open(os.path.join(TOP, "tests", "unit", "t_mime.c")).read()
     n = 0
     for m in re.finditer(r"\b(subj|msgid)\((\s*(?:\"(?:[^\"\\]|\\.)*\"\s*)+),",
                          text):

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "bounds.h"
-#include "../detengo/oidx.h"
+#include "oidx.h"
 #include "tap.h"
 
 /*

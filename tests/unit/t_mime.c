@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "bounds.h"
-#include "../capturo/mime.h"
+#include "mime.h"
 #include "tap.h"
 
 #define U8(s)	((const uint8_t *)(s))

@@ -13,7 +13,7 @@
 #include "bounds.h"
 #include "log.h"
 #include "fw/fw.h"
-#include "../detengo/hset.h"
+#include "hset.h"
 #include "tap.h"
 
 /* hosts one list can show: the self-test's largest set */

@@ -12,7 +12,7 @@
 
 #include "addr.h"
 #include "bounds.h"
-#include "../detengo/state.h"
+#include "state.h"
 #include "tap.h"
 
 /* ok() of tap.h evaluates its condition more than once: evaluate it here */

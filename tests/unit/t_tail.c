@@ -16,8 +16,8 @@
 
 #include "bounds.h"
 #include "log.h"
-#include "../detengo/state.h"
-#include "../detengo/tail.h"
+#include "state.h"
+#include "tail.h"
 #include "tap.h"
 
 /* ok() of tap.h evaluates its condition more than once: evaluate it here */

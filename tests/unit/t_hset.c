@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "../detengo/hset.h"
+#include "hset.h"
 #include "tap.h"
 
 /* host i: 198.18.x.y for even i, 2001:db8::i for odd i */
