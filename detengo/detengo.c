@@ -893,7 +893,11 @@ follow(void)
 		}
 		/* the lines that arrived together go into one commit */
 		commit_pending();
-		fw_tick(g.fw);
+		/* a table changed under a backend that keeps no record */
+		if (fw_tick(g.fw) == 1) {
+			reconcile(0);
+			lastcheck = now_sec();
+		}
 		/*
 		 * Blocks end at their time, -x or not (the state may say so).
 		 * With -x the walk over every block also finds when the blocks

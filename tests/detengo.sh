@@ -605,19 +605,76 @@ else
 fi
 inns iptables-legacy -F FORWARD
 
-# a firewall reload removes our rules: detengo puts them back
+# a firewall reload removes our rules: detengo notices within 1 s and
+# puts them back, in one line; SIGUSR1 asks for the same check at once
+# ms_until TENTHS CMD...: the milliseconds until CMD succeeds, or fail
+ms_until() {
+	_t0=$(date +%s%N) _n=$1
+	shift
+	while ! "$@"; do
+		_n=$((_n - 1))
+		[ $_n -gt 0 ] || return 1
+		sleep 0.05
+	done
+	echo $((($(date +%s%N) - _t0) / 1000000))
+}
+has40() { [ "$(inns iptables-legacy -S "${1:-FORWARD}" 2>/dev/null | grep -c 198.51.100.40)" -eq 2 ]; }
 rm -f "$T/estate"
-ip netns exec "$NS" $D -s "$T/estate" --from-start "$T/e.log" >/dev/null 2>&1 &
+ip netns exec "$NS" $D -s "$T/estate" --from-start "$T/e.log" >/dev/null \
+    2>"$T/rl.err" &
 p=$!
 pids="$pids $p"
-sleep 0.5
+ms_until 60 has40 >/dev/null
+inns iptables-legacy -F FORWARD
+ms=$(ms_until 60 has40)
+check "detengo: rules lost to iptables -F are back within 1 s, unasked (${ms:-never} ms)" \
+    [ -n "$ms" ] && [ "$ms" -lt 1000 ]
+checkx "detengo: said in one line" \
+    '[ "$(grep -c "restored the rules of 1 blocked hosts missing" "$T/rl.err")" -eq 1 ]'
+inns iptables-legacy-save -t filter >"$T/rl.save"
+inns iptables-legacy -F FORWARD
+inns iptables-legacy-restore <"$T/rl.save"
+inns iptables-legacy -F FORWARD
+inns iptables-legacy -A FORWARD -s 192.0.2.9/32 -p tcp --dport 25 -j ACCEPT
+ms=$(ms_until 60 has40)
+check "detengo: and after iptables-restore and -F again (${ms:-never} ms)" \
+    [ -n "$ms" ] && [ "$ms" -lt 1000 ]
+checkx "detengo: a rule of someone else's is left alone" \
+    'inns iptables-legacy -S FORWARD | grep -q "192.0.2.9/32.*ACCEPT"'
+inns iptables-legacy -D FORWARD -s 192.0.2.9/32 -p tcp --dport 25 -j ACCEPT
+sleep 1
+checkx "detengo: a change of someone else's restores nothing" \
+    '[ "$(grep -c "restored the rules" "$T/rl.err")" -eq 2 ] && has40'
+kill -STOP $p
 inns iptables-legacy -F FORWARD
 kill -USR1 $p
+kill -CONT $p
 sleep 0.5
-check "detengo: rules lost to a reload are restored (SIGUSR1)" \
-    [ "$(inns iptables-legacy -S FORWARD | grep -c 198.51.100.40)" -eq 2 ]
+check "detengo: rules lost to a reload are restored (SIGUSR1)" has40
 kill $p
 wait $p
+
+# with -c: the jumps from FORWARD to the chain come back too
+rm -f "$T/estate"
+ip netns exec "$NS" $D -s "$T/estate" -c DETENGO --from-start "$T/e.log" \
+    >/dev/null 2>"$T/rl.err" &
+p=$!
+pids="$pids $p"
+ms_until 60 has40 DETENGO >/dev/null
+inns iptables-legacy -F FORWARD
+jump() { [ "$(inns iptables-legacy -S FORWARD | grep -c 'tcp --dport 25 -j DETENGO')" -eq 1 ]; }
+ms=$(ms_until 60 jump)
+check "detengo -c: the jump lost to iptables -F FORWARD is back within 1 s (${ms:-never} ms)" \
+    [ -n "$ms" ] && [ "$ms" -lt 1000 ]
+inns iptables-legacy -F
+inns iptables-legacy -X DETENGO
+ms=$(ms_until 60 has40 DETENGO)
+checkx "detengo -c: the chain lost to iptables -F and -X is made again with its rules and jump (${ms:-never} ms)" \
+    '[ -n "$ms" ] && [ "$ms" -lt 1000 ] && jump'
+kill $p
+wait $p
+inns iptables-legacy -F
+inns iptables-legacy -X DETENGO
 
 # kill -9 at random points while events keep coming, restarted as cron
 # would: every host blocked exactly once

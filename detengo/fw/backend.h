@@ -19,7 +19,7 @@ struct fw_backend {
 	const char	*name;
 	int		 caps;		/* FW_CAN_*, FW_KEEPS */
 	int		 opts;		/* FW_OPT_* */
-	int		 tick_ms;	/* with FW_KEEPS: fw_tick() at least this often */
+	int		 tick_ms;	/* with tick: fw_tick() at least this often */
 	void		*(*open)(const struct fw_conf *, char *, size_t);
 	void		 (*close)(void *);
 	/* its own options, also for a dry run: 0, or -1 and a message */

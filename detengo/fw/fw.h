@@ -87,9 +87,12 @@ int		 fw_flush(struct fw *);
 /* the first rule that would accept our ports ahead of ours, or NULL */
 const char	*fw_shadowed(struct fw *);
 /*
- * With FW_KEEPS: check cheaply that the firewall still holds what the
- * backend made and put back what a reload took, saying so in one line.
- * Call it at least every fw_tick_ms() milliseconds; 0 or -1.
+ * Check cheaply whether a reload took what the backend made.  With
+ * FW_KEEPS the backend puts it back itself, saying so in one line, and
+ * returns 0 or -1.  Without, it returns 1 when the table changed since
+ * its last change: the caller then lists the table (fw_list) and adds
+ * the blocks it misses (fw_add).  Call it at least every fw_tick_ms()
+ * milliseconds (0: the backend has nothing to watch).
  */
 int		 fw_tick(struct fw *);
 int		 fw_tick_ms(const struct fw *);

@@ -32,6 +32,7 @@
 #include <linux/netfilter/xt_tcpudp.h>
 
 #define XT_LOCK_PATH	"/run/xtables.lock"	/* iptables' XT_LOCK_NAME */
+#define TICK_MS		400	/* a reload is undone within 1 s (ifw_tick) */
 #define LOG_LEVEL_DEFAULT 4			/* LOG_WARNING, iptables' default */
 
 /* the parts of a rule after the IP header, each padded as the kernel wants */
@@ -163,6 +164,16 @@ p##_refs_w(unsigned int *r, const char *c, struct xtc_handle *h)	\
 FAM_WRAPPERS(iptc, struct ipt_entry)
 FAM_WRAPPERS(ip6tc, struct ip6t_entry)
 
+/*
+ * A filter table's shape as IPT_SO_GET_INFO gives it: the number of
+ * entries, their size and where each chain starts.  Any rule added or
+ * taken by anyone changes it; counters do not.
+ */
+struct tshape {
+	unsigned int	 hook[NF_INET_NUMHOOKS], under[NF_INET_NUMHOOKS];
+	unsigned int	 n, size;
+};
+
 struct ifw {
 	uint16_t	 ports[FW_PORTS_MAX];
 	int		 nports;
@@ -170,6 +181,9 @@ struct ifw {
 	int		 usechain;
 	int		 lockwait;
 	int		 has[NFAM];
+	int		 sock[NFAM];	/* raw socket for the shape, or -1 */
+	struct tshape	 shape[NFAM];	/* at the end of our last transaction */
+	struct timespec	 lastcheck;
 	const char	*lockpath;
 	xt_chainlabel	 chain;		/* where the host rules live */
 	struct rule	 tmpl[NFAM][FW_PORTS_MAX][3];	/* LOG, DROP, jump */
@@ -539,6 +553,43 @@ fw_xt_lock(const char *lockpath, int lockwait, char *msg, size_t msglen)
 
 typedef int	(*txn_fn)(struct txn *, void *);
 
+/* the filter table's shape, through the socket libiptc would open: 0 or -1 */
+static int
+table_shape(struct ifw *st, int fi, struct tshape *ts)
+{
+	struct ipt_getinfo	 i4;
+	struct ip6t_getinfo	 i6;
+	socklen_t		 len;
+
+	memset(ts, 0, sizeof(*ts));
+	if (st->sock[fi] == -1)
+		return -1;
+	if (fi == FAM4) {
+		memset(&i4, 0, sizeof(i4));
+		strncpy(i4.name, "filter", sizeof(i4.name) - 1);
+		len = sizeof(i4);
+		if (getsockopt(st->sock[fi], IPPROTO_IP, IPT_SO_GET_INFO, &i4,
+		    &len) == -1)
+			return -1;
+		memcpy(ts->hook, i4.hook_entry, sizeof(ts->hook));
+		memcpy(ts->under, i4.underflow, sizeof(ts->under));
+		ts->n = i4.num_entries;
+		ts->size = i4.size;
+	} else {
+		memset(&i6, 0, sizeof(i6));
+		strncpy(i6.name, "filter", sizeof(i6.name) - 1);
+		len = sizeof(i6);
+		if (getsockopt(st->sock[fi], IPPROTO_IPV6, IP6T_SO_GET_INFO,
+		    &i6, &len) == -1)
+			return -1;
+		memcpy(ts->hook, i6.hook_entry, sizeof(ts->hook));
+		memcpy(ts->under, i6.underflow, sizeof(ts->under));
+		ts->n = i6.num_entries;
+		ts->size = i6.size;
+	}
+	return 0;
+}
+
 /*
  * Run fn inside init..commit..free holding the xtables lock.  fn reads
  * the table, makes its changes and returns its count.  A failed commit
@@ -589,6 +640,8 @@ txn_run(struct ifw *st, int fi, txn_fn fn, void *arg)
 		fm->free(t.h);
 		n = -1;
 	}
+	/* still under the lock: what the table is after our change */
+	(void)table_shape(st, fi, &st->shape[fi]);
 	close(lfd);
 	return n;
 }
@@ -1114,6 +1167,8 @@ ifw_check(const struct fw_conf *conf, char *err, size_t errlen)
 	return 0;
 }
 
+static void	ifw_close(void *);
+
 static void *
 ifw_open(const struct fw_conf *conf, char *err, size_t errlen)
 {
@@ -1129,6 +1184,7 @@ ifw_open(const struct fw_conf *conf, char *err, size_t errlen)
 	memcpy(st->ports, conf->ports, conf->nports * sizeof(st->ports[0]));
 	st->nports = conf->nports;
 	st->insert = conf->insert != 0;
+	st->sock[FAM4] = st->sock[FAM6] = -1;
 	st->lockwait = conf->lockwait > 0 ? conf->lockwait : XT_LOCK_WAIT;
 	st->lockpath = fw_xt_lockpath();
 	if (conf->chain != NULL) {
@@ -1190,18 +1246,31 @@ ifw_open(const struct fw_conf *conf, char *err, size_t errlen)
 		}
 		fams[fi].free(h);
 		st->has[fi] = 1;
+		/* without it a reload is noticed only by detengo's walk */
+		if ((st->sock[fi] = socket(fams[fi].af, SOCK_RAW | SOCK_CLOEXEC,
+		    IPPROTO_RAW)) == -1)
+			log_warn("%s filter table: no socket to watch it",
+			    fams[fi].name);
+		(void)table_shape(st, fi, &st->shape[fi]);
 	}
 	close(lfd);
+	clock_gettime(CLOCK_MONOTONIC, &st->lastcheck);
 	return st;
 bad:
-	free(st);
+	ifw_close(st);
 	return NULL;
 }
 
 static void
 ifw_close(void *p)
 {
-	free(p);
+	struct ifw	*st = p;
+	int		 fi;
+
+	for (fi = 0; fi < NFAM; fi++)
+		if (st->sock[fi] != -1)
+			close(st->sock[fi]);
+	free(st);
 }
 
 static int
@@ -1368,6 +1437,60 @@ ifw_shadowed(void *p)
 	return NULL;
 }
 
+/* with -c: our chain holds hosts, so FORWARD must jump to it */
+static int
+jumps_fn(struct txn *t, void *arg)
+{
+	const void	*e;
+	struct addr	 src;
+	uint16_t	 port;
+	int		 k;
+
+	(void)arg;
+	if (!t->fm->is_chain(t->st->chain, t->h))
+		return 0;	/* gone whole: detengo's fw_add makes it again */
+	for (e = t->fm->first(t->st->chain, t->h); e != NULL;
+	    e = t->fm->next(e, t->h)) {
+		k = rule_kind(t->fm, t->h, e, NULL, &src, &port);
+		if (k == RK_LOG || k == RK_DROP)
+			return ensure_chain(t);
+	}
+	return 0;
+}
+
+/*
+ * A reload (`iptables -F', iptables-restore) can take our rules: every
+ * TICK_MS the tables' shapes are read (one small getsockopt each, no
+ * rule) and compared with their shapes at the end of our last
+ * transaction.  A change, ours or anyone's, returns 1: detengo then
+ * reads the table and puts back the blocks of its state that are
+ * missing.  With -c the jumps to the chain are put back here.
+ */
+static int
+ifw_tick(void *p)
+{
+	struct ifw	*st = p;
+	struct tshape	 now;
+	struct timespec	 ts;
+	int		 fi, changed = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if ((ts.tv_sec - st->lastcheck.tv_sec) * 1000 + (ts.tv_nsec -
+	    st->lastcheck.tv_nsec) / 1000000 < TICK_MS)
+		return 0;
+	st->lastcheck = ts;
+	for (fi = 0; fi < NFAM; fi++) {
+		if (!st->has[fi] || table_shape(st, fi, &now) == -1 ||
+		    memcmp(&now, &st->shape[fi], sizeof(now)) == 0)
+			continue;
+		st->shape[fi] = now;
+		changed = 1;
+		if (st->usechain && txn_run(st, fi, jumps_fn, NULL) == -1)
+			return -1;
+	}
+	return changed;
+}
+
 static const char *
 ifw_where(const struct fw_conf *conf)
 {
@@ -1411,4 +1534,6 @@ const struct fw_backend fw_iptc_backend = {
 	.del = ifw_del,
 	.flush = ifw_flush,
 	.shadowed = ifw_shadowed,
+	.tick_ms = TICK_MS,
+	.tick = ifw_tick,
 };
