@@ -146,6 +146,14 @@ main(void)
 	    "3/60: events spread wider than the window never block");
 	ok(decide(p, "mail", "198.51.100.11", 1101, 0) == POLICY_BLOCK,
 	    "3/60: until three fall within it");
+	ok(decide(p, "mail", "198.51.100.11", 1102, 1) == POLICY_ALREADY,
+	    "3/60: blocked: already");
+	/* the block ends early (--unblock, -x): the events that made it are spent */
+	ok(decide(p, "mail", "198.51.100.11", 1103, 0) == POLICY_THRESHOLD &&
+	    decide(p, "mail", "198.51.100.11", 1104, 0) == POLICY_THRESHOLD,
+	    "after a block ends, one or two events within the window do not block again");
+	ok(decide(p, "mail", "198.51.100.11", 1105, 0) == POLICY_BLOCK,
+	    "a third does");
 	ok(decide(p, "mail", "198.51.100.10", 1200, 0) == POLICY_THRESHOLD,
 	    "after a block, counting starts again");
 	/* thousands of hosts: bounded, and a real sender still blocks */
