@@ -285,6 +285,22 @@ selftest(void)
 	ok(fw != NULL && (fw_caps(fw) & FW_CAN_EXPIRE) == 0,
 	    "a dry run expires nothing in a kernel");
 	fw_close(fw);
+	/*
+	 * A dry run standing for a backend that keeps a record and expires
+	 * in the kernel has neither: detengo -n must save its state and
+	 * list its table as for a backend without them
+	 */
+	conf.chain = NULL;
+	for (i = 0; i < 2; i++) {
+		conf.backend = i == 0 ? "nft" : "ipset";
+		fw = fw_open(&conf, e, sizeof(e));
+		ok(fw != NULL && strcmp(fw_name(fw), conf.backend) == 0 &&
+		    (fw_caps(fw) & (FW_KEEPS | FW_CAN_EXPIRE)) == 0,
+		    "-n -b %s: named %s, with the dry run's capabilities "
+		    "(%#x)", conf.backend, conf.backend,
+		    fw != NULL ? fw_caps(fw) : -1);
+		fw_close(fw);
+	}
 	conf.chain = NULL;
 	conf.backend = "iptc";
 	fw = fw_open(&conf, e, sizeof(e));
