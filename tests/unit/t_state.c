@@ -449,6 +449,120 @@ test_table(void)
 	state_free(&st);
 }
 
+/* the host of model slot k: v4 and v6 alike, many in one /24 */
+static struct addr
+model_host(unsigned k)
+{
+	struct addr	 a;
+
+	memset(&a, 0, sizeof(a));
+	if (k % 2) {
+		a.family = AF_INET;
+		a.a[0] = 198;
+		a.a[1] = 18;
+		a.a[2] = (uint8_t)(k >> 8);
+		a.a[3] = (uint8_t)k;
+	} else {
+		a.family = AF_INET6;
+		a.a[0] = 0x20;
+		a.a[1] = 0x01;
+		a.a[2] = 0x0d;
+		a.a[3] = 0xb8;
+		a.a[14] = (uint8_t)(k >> 8);
+		a.a[15] = (uint8_t)k;
+	}
+	return a;
+}
+
+#define MODEL_N		3000
+
+/* how many hosts of the model the state gets wrong */
+static size_t
+model_diff(const struct state *st, const int *in, const int64_t *since,
+    const int64_t *until, size_t *live)
+{
+	struct state_block	*b;
+	struct addr		 a;
+	size_t			 k, bad = 0;
+
+	for (k = 0, *live = 0; k < MODEL_N; k++) {
+		a = model_host((unsigned)k);
+		b = state_find(st, &a);
+		if (in[k]) {
+			(*live)++;
+			if (b == NULL || b->since != since[k] ||
+			    b->until != until[k])
+				bad++;
+		} else if (b != NULL)
+			bad++;
+	}
+	return bad;
+}
+
+/*
+ * Random adds and deletes against a model, seeded: a delete moves the
+ * last block into the hole, and later deletes take blocks that were
+ * moved, often more than once.  After every step the state holds what
+ * the model does; then it is saved, loaded, and compared again.
+ */
+static void
+test_model(void)
+{
+	static int		 in[MODEL_N];
+	static int64_t		 since[MODEL_N], until[MODEL_N];
+	struct state		 st, back;
+	struct addr		 a;
+	unsigned long long	 rng = 0x9e3779b97f4a7c15ULL;
+	char			 err[256];
+	size_t			 live, bad = 0, wrongn = 0, step, badstep = 0;
+	unsigned		 k;
+	int			 r;
+
+	err[0] = '\0';
+	memset(&st, 0, sizeof(st));
+	for (step = 0; step < 40000; step++) {
+		k = tap_rnd(&rng, step < 4000 ? MODEL_N : MODEL_N / 8);
+		a = model_host(k);
+		if (tap_rnd(&rng, 100) < (step < 4000 ? 80u : 45u)) {
+			since[k] = (int64_t)step;
+			until[k] = tap_rnd(&rng, 2) ? (int64_t)step + 3600 : 0;
+			r = state_add(&st, &a, since[k], until[k]);
+			if (r == 0)
+				in[k] = 1;
+		} else {
+			r = state_del(&st, &a);
+			if ((r == 0) != in[k] || (r == -1 && errno != ENOENT))
+				bad++;
+			in[k] = 0;
+		}
+		if (r == -1 && in[k])
+			bad++;
+		/* the whole model now and then; the count every step */
+		if (step % 97 == 0 || step > 39000) {
+			if (model_diff(&st, in, since, until, &live) != 0 &&
+			    badstep == 0)
+				badstep = step + 1;
+			if (live != st.nblocks)
+				wrongn++;
+		}
+	}
+	check(bad == 0, "40000 random adds and deletes: each as the model says");
+	check(badstep == 0, "after each, every host found with its times, "
+	    "none deleted found (first wrong after step %zu, 0: none)",
+	    badstep);
+	check(wrongn == 0 && model_diff(&st, in, since, until, &live) == 0 &&
+	    live == st.nblocks, "the state ends as the model (%zu blocks)",
+	    st.nblocks);
+	check(state_save(path, &st) == 0, "saved");
+	memset(&back, 0, sizeof(back));
+	check(state_load(path, &back, err, sizeof(err)) == 0 &&
+	    model_diff(&back, in, since, until, &live) == 0 &&
+	    live == back.nblocks, "and loaded: the model again (%zu blocks) %s",
+	    back.nblocks, err);
+	state_free(&back);
+	state_free(&st);
+}
+
 static void
 test_lock(void)
 {
@@ -493,6 +607,7 @@ main(void)
 	test_refusals();
 	test_atomic();
 	test_table();
+	test_model();
 	test_lock();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
