@@ -115,13 +115,18 @@ check "and nothing after the block" sh -c "! grep -q MAIL_FROM_after '$T/srv.out
 
 ev mail 2001:db8:1::12 >>"$T/d.log"
 waitfor 20 inset detengo6 2001:db8:1::12
-t0=$(date +%s.%N)
+# the reload as one step, as iptables-restore and ipset restore would
+# make it: detengo waits while it runs (where the commands are slow, it
+# would put the rules back between them, and the sets stay in use)
+kill -STOP $dp
 inns sh -c 'iptables-legacy -F FORWARD; ip6tables-legacy -F FORWARD; ipset destroy detengo4; ipset destroy detengo6'
+t0=$(date +%s.%N)
+kill -CONT $dp
 waitfor 30 sh -c "ip netns exec ${P}g ipset list detengo4 2>/dev/null | grep -q '^192.0.2.12 ' && [ \$(ip netns exec ${P}g ip6tables-legacy -S FORWARD | grep -c detengo6) -eq 2 ]"
 t1=$(date +%s.%N)
 ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", (b - a) * 1000 }')
 check "iptables -F and ipset destroy: sets, members and rules back within 1 s (${ms} ms)" \
-    [ "$ms" -lt 1000 ]
+    within "$ms" 1000
 check "both hosts back in their sets" inset detengo6 2001:db8:1::12
 check "the rules are back" sh -c "[ \$(ip netns exec ${P}g iptables-legacy -S FORWARD | grep -c detengo4) -eq 2 ]"
 # 4: its own two and the two of the first runs, taken up at its start
@@ -137,13 +142,22 @@ waitfor 30 sh -c "[ \$(ip netns exec ${P}g iptables-legacy -S FORWARD | grep -c 
 t1=$(date +%s.%N)
 ms=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", (b - a) * 1000 }')
 check "iptables-legacy -F alone: the rules back within 1 s (${ms} ms), in one line" \
-    sh -c "[ $ms -lt 1000 ] && [ \$(grep -c 'the rules were gone (a firewall reload?): put back, 0 hosts' '$T/d.err') -eq 1 ]"
+    sh -c "[ $ms -lt $((1000 * TIME_SCALE)) ] && [ \$(grep -c 'the rules were gone (a firewall reload?): put back, 0 hosts' '$T/d.err') -eq 1 ]"
 
 echo 192.0.2.12 >"$T/allow"
 kill -HUP $dp
 waitfor 30 outset detengo4 192.0.2.12
 check "SIGHUP: an allowed host's block lifted" outset detengo4 192.0.2.12
 check "reported unblock reason=allowed" grep -q 'unblock host=192.0.2.12 reason=allowed' "$T/d.out"
+# a reload after the unblock: what detengo puts back is what it holds
+# blocked now, not the host it let go
+kill -STOP $dp
+inns sh -c 'iptables-legacy -F FORWARD; ip6tables-legacy -F FORWARD; ipset destroy detengo4; ipset destroy detengo6'
+kill -CONT $dp
+waitfor 30 inset detengo6 2001:db8:1::12
+check "a reload after the SIGHUP: the blocked host put back" \
+    inset detengo6 2001:db8:1::12
+check "and the host the allow list let go is not" outset detengo4 192.0.2.12
 kill $dp
 wait $dp
 check "the daemon exits 0" [ $? -eq 0 ]
