@@ -16,6 +16,17 @@ check() {	# check WHAT COMMAND...
 checkx() {	# checkx WHAT 'SHELL CODE'
 	if eval "$2"; then ok "$1"; else nok "$1"; return 1; fi
 }
+# TIME_SCALE: how much slower this machine runs than the one the time
+# limits were set on.  tests/vm/vm.sh sets 10 under qemu's TCG, where a
+# guest runs 5 to 20 times slower; the limits hold as written elsewhere.
+# within MS LIMIT: MS is set and below LIMIT milliseconds, scaled
+TIME_SCALE=${TIME_SCALE:-1}
+within() { [ -n "$1" ] && [ "$1" -lt $(($2 * TIME_SCALE)) ]; }
+# xt_modules: load the legacy tables' modules, as the detengo package does
+# at boot (/usr/lib/modules-load.d/detengo.conf): libiptc cannot, and a
+# freshly booted kernel (tests/vm/) has them not.  Where modprobe cannot
+# (a container), the kernel keeps what it has.
+xt_modules() { modprobe -q -a ip_tables ip6_tables 2>/dev/null; :; }
 # runcopy DIR PROGRAM: the path of a copy of PROGRAM made in DIR (mode
 # 0755), for tests that run it as another user: the checkout may lie in
 # a directory only root can enter (root's home, mktemp -d).  DIR's parent

@@ -22,6 +22,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 inns() { ip netns exec "${P}g" "$@"; }
+xt_modules	# tests/check.sh
 inc() { ip netns exec "${P}c" "$@"; }
 ins() { ip netns exec "${P}s" "$@"; }
 

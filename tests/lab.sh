@@ -723,6 +723,10 @@ fi
 . "$TOP/tests/netns.sh"
 LAB_ROOT=1
 trap lab_exit EXIT
+# the legacy tables' modules, as the detengo package loads them at boot:
+# a freshly booted Debian 12 whose firewall is nftables has them not,
+# and libiptc cannot load them
+modprobe -q -a ip_tables ip6_tables 2>/dev/null
 
 T0=$(now)
 [ "$MODE" = test ] && offline

@@ -23,6 +23,7 @@ export XTABLES_LOCKFILE="$T/xtables.lock"
 
 CHECK_NAME=privs
 . "$TOP/tests/check.sh"
+[ "$(id -u)" -eq 0 ] && xt_modules
 for b in "$C" "$D"; do
 	[ -x "$b" ] || { nok "$b missing (make tests)"; exit 1; }
 done
