@@ -157,6 +157,11 @@ check: deps
 	@$(MAKE) --no-print-directory tests
 	@sh tests/run.sh
 
+# every test, and the kernel-facing ones on each of Debian 12's kernels
+check-kernels: deps
+	@$(MAKE) --no-print-directory tests
+	@VM_KERNELS="6.1 6.12" sh tests/run.sh
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/lab.sh demo
@@ -190,7 +195,7 @@ clean:
 	rm -rf $(O) $(S) obj-fuzz build capturo/capturo detengo/detengo \
 	    bench/floor
 
-.PHONY: all check demo bench deps deb tests units install clean
+.PHONY: all check check-kernels demo bench deps deb tests units install clean
 
 -include $(shell find $(O) $(S) -name '*.d' 2>/dev/null)
 

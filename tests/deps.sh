@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install what the build and the tests need and is missing (Debian 12).
 # As root: apt-get install exactly those packages.  Otherwise: print the
-# line to run and fail.  Usage: deps.sh [check|demo|bench|deb]
+# line to run and fail.  Usage: deps.sh [check|demo|bench|deb|vm]
 mode=${1:-check}
 missing=""
 
@@ -41,11 +41,26 @@ debdeps() {
 	need debhelper have dh_installsystemd
 	need fakeroot have fakeroot
 }
+# tests/vm/: Debian 12's own kernels in qemu, the packages under systemd
+vmdeps() {
+	need qemu-system-x86 have qemu-system-x86_64
+	# a static one: the initramfs has no C library
+	need busybox-static sh -c 'test -x /bin/busybox && ! ldd /bin/busybox'
+	need cpio have cpio
+	need kmod have depmod
+	need xz-utils have xz
+	need systemd test -x /lib/systemd/systemd
+}
 case $mode in
 deb)
 	debdeps
 	;;
+vm)
+	debdeps
+	vmdeps
+	;;
 check)
+	vmdeps
 	# tests/deb.sh: the packages, lintian, systemd-analyze verify, and
 	# adduser for their postinst in the throwaway root
 	debdeps

@@ -11,13 +11,20 @@ pass=0 fail=0 skip=0
 log=$(mktemp) || exit 1
 trap 'rm -f "$log"' EXIT
 
-# run NAME CMD...: run one test program and count its lines
+# run NAME CMD...: run one test program and count its lines.  It has
+# LIMIT seconds (1200 unless set for it): a test that hangs is ended, and
+# is one "not ok" that names the last thing it said, and the run goes on
 run() {
 	name=$1
 	shift
-	"$@" >"$log" 2>&1
+	timeout -k 10 "${LIMIT:-1200}" "$@" >"$log" 2>&1
 	rc=$?
 	nf=0
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		fail=$((fail + 1)) nf=1
+		echo "not ok - $name: no end within ${LIMIT:-1200} s, ended;" \
+		    "its last line: $(grep . "$log" | tail -n 1)"
+	fi
 	# "ok 12 - what", "ok - what" and "ok what" all print as "ok - NAME: what";
 	# an "ok" with TAP's SKIP directive ("ok 12 # skip why", "ok 12 -
 	# what # SKIP why") is a skip, not a pass
@@ -64,6 +71,31 @@ done
 
 # the fuzzers, 5 seconds each on the committed corpus
 run "fuzz" sh tests/fuzz/fuzz.sh check 5
+
+# Debian 12's own kernels in qemu (tests/vm/vm.sh): the tests that meet
+# the kernel (capture, the three firewalls, faults) on each kernel of
+# VM_KERNELS, and the packages under a real systemd on the first one.
+# make check: 6.1; make check-kernels: 6.1 and 6.12.  VM_KERNELS=""
+# leaves them out.
+VM_TESTS="offload.sh e2e_fw.sh e2e_nft.sh e2e_ipset.sh detengo.sh faults.sh"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "skip - vm: needs root (qemu's 9p export of /, namespaces in the guest)"
+	skip=$((skip + 1))
+else
+	sd=1
+	for k in ${VM_KERNELS-6.1}; do
+		for s in $VM_TESTS; do
+			LIMIT=1300 run "vm $k/${s%.sh}" sh tests/vm/vm.sh \
+			    -t 1200 "$k" sh "tests/$s"
+		done
+		[ $sd -eq 1 ] || continue
+		sd=0
+		ls build/deb/detengo_*.deb >/dev/null 2>&1 ||
+		    ${MAKE:-make} -s deb >/dev/null 2>&1
+		LIMIT=1600 run "vm $k/systemd" sh tests/vm/vm.sh -s -t 1500 \
+		    "$k" sh tests/vm/systemd.sh
+	done
+fi
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
