@@ -183,6 +183,7 @@ struct ifw {
 	int		 has[NFAM];
 	int		 sock[NFAM];	/* raw socket for the shape, or -1 */
 	struct tshape	 shape[NFAM];	/* at the end of our last transaction */
+	int		 moved;		/* a transaction found another shape */
 	struct timespec	 lastcheck;
 	const char	*lockpath;
 	xt_chainlabel	 chain;		/* where the host rules live */
@@ -605,11 +606,21 @@ txn_run(struct ifw *st, int fi, txn_fn fn, void *arg)
 	char			 msg[256];
 	int			 lfd, try, n = -1, first = -1, e;
 
+	struct tshape		 was;
+
 	if ((lfd = fw_xt_lock(st->lockpath, st->lockwait, msg,
 	    sizeof(msg))) == -1) {
 		log_warnx("%s", msg);
 		return -1;
 	}
+	/*
+	 * Someone changed the table since our last transaction, and this
+	 * one is not a tick's: the change would pass unseen into the shape
+	 * this one leaves, so the next tick is told
+	 */
+	if (table_shape(st, fi, &was) == 0 &&
+	    memcmp(&was, &st->shape[fi], sizeof(was)) != 0)
+		st->moved = 1;
 	for (try = 0; try < 2; try++) {
 		memset(&t, 0, sizeof(t));
 		t.st = st;
@@ -1462,9 +1473,11 @@ jumps_fn(struct txn *t, void *arg)
  * A reload (`iptables -F', iptables-restore) can take our rules: every
  * TICK_MS the tables' shapes are read (one small getsockopt each, no
  * rule) and compared with their shapes at the end of our last
- * transaction.  A change, ours or anyone's, returns 1: detengo then
- * reads the table and puts back the blocks of its state that are
- * missing.  With -c the jumps to the chain are put back here.
+ * transaction; a transaction that found the shape changed at its start
+ * (a reload, then a block before this tick) says so too.  A change
+ * returns 1: detengo then reads the table and puts back the blocks of
+ * its state that are missing.  With -c the jumps to the chain are put
+ * back here.
  */
 static int
 ifw_tick(void *p)
@@ -1479,15 +1492,19 @@ ifw_tick(void *p)
 	    st->lastcheck.tv_nsec) / 1000000 < TICK_MS)
 		return 0;
 	st->lastcheck = ts;
+	changed = st->moved;
+	st->moved = 0;
 	for (fi = 0; fi < NFAM; fi++) {
 		if (!st->has[fi] || table_shape(st, fi, &now) == -1 ||
-		    memcmp(&now, &st->shape[fi], sizeof(now)) == 0)
+		    (memcmp(&now, &st->shape[fi], sizeof(now)) == 0 &&
+		    !changed))
 			continue;
 		st->shape[fi] = now;
 		changed = 1;
 		if (st->usechain && txn_run(st, fi, jumps_fn, NULL) == -1)
 			return -1;
 	}
+	st->moved = 0;
 	return changed;
 }
 

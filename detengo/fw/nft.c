@@ -815,8 +815,38 @@ record_hosts(struct nfw *st, struct addr **hosts, int64_t **until,
 }
 
 /*
- * Make (or mend) everything in one transaction, with every host of our
- * record; then note the handles, to notice the next reload.
+ * Into the transaction: both sets emptied (a DELSETELEM with no element
+ * flushes a set), so that what a reload left there, such as the older
+ * elements of a saved ruleset restored with nft -f, goes.
+ */
+static int
+txn_flush_sets(struct nfw *st)
+{
+	struct nftnl_set	*s;
+	struct nlmsghdr		*nlh;
+	int			 fi;
+
+	for (fi = 0; fi < NFAM; fi++) {
+		if ((s = nftnl_set_alloc()) == NULL)
+			return -1;
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, fams[fi].set);
+		if ((nlh = txn_msg(st, NFT_MSG_DELSETELEM, 0, -1)) == NULL) {
+			nftnl_set_free(s);
+			return -1;
+		}
+		nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		txn_push(st, nlh);
+		nftnl_set_free(s);
+	}
+	return 0;
+}
+
+/*
+ * Make (or mend) everything in one transaction; with withhosts the sets
+ * hold exactly the hosts of our record after it (at start, without, the
+ * sets stay as they are, to be read).  Then note the handles, to notice
+ * the next reload.
  */
 static int
 rebuild(struct nfw *st, int withhosts, size_t *nhosts)
@@ -833,7 +863,8 @@ rebuild(struct nfw *st, int withhosts, size_t *nhosts)
 	if (!withhosts)
 		n = 0;
 	txn_begin(st);
-	if (txn_objects(st) == 0 && txn_hosts(st, hosts, until, NULL, n) == 0) {
+	if (txn_objects(st) == 0 && (!withhosts || txn_flush_sets(st) == 0) &&
+	    txn_hosts(st, hosts, until, NULL, n) == 0) {
 		if (txn_commit(st) == 0)
 			rv = 0;
 		else
