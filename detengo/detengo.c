@@ -483,7 +483,7 @@ reconcile(int startup)
 	struct hset_item *h;
 	struct addr	*miss, a;
 	int64_t		*muntil, fu;
-	size_t		 i, nmiss = 0, ntime = 0;
+	size_t		 i, nmiss = 0, ntime = 0, lifted = 0;
 	int64_t		 now = now_sec();
 	int		 caps = fw_caps(g.fw), listed = startup ||
 			    !(caps & FW_KEEPS);
@@ -512,7 +512,15 @@ reconcile(int startup)
 		state_del(&g.st, &a);	/* moves another block into i */
 		report_unblock(&a, "allowed");
 		g.dirty = 1;
+		lifted++;
 	}
+	/*
+	 * A lift is saved at once, whatever the backend: a state saved
+	 * later would, after a kill -9, block the host again at the next
+	 * start once the allow list no longer names it
+	 */
+	if (lifted > 0)
+		save_state();
 	if (!listed) {
 		hset_free(&s.set);
 		return;

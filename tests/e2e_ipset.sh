@@ -158,6 +158,23 @@ waitfor 30 inset detengo6 2001:db8:1::12
 check "a reload after the SIGHUP: the blocked host put back" \
     inset detengo6 2001:db8:1::12
 check "and the host the allow list let go is not" outset detengo4 192.0.2.12
+# a lift is saved at once: killed just after it, and started again with
+# the allow list emptied, detengo does not block the host again
+ev mail 192.0.2.13 >>"$T/d.log"
+waitfor 30 inset detengo4 192.0.2.13
+echo 192.0.2.13 >>"$T/allow"
+kill -HUP $dp
+waitfor 30 grep -q 'unblock host=192.0.2.13 reason=allowed' "$T/d.out"
+kill -9 $dp
+wait $dp 2>/dev/null
+: >"$T/allow"
+ip netns exec "${P}g" $D -b ipset -s "$T/d.state" -A "$T/allow" "$T/d.log" \
+    >>"$T/d.out" 2>>"$T/d.err" &
+dp=$!
+pids="$pids $dp"
+sleep $((1 * TIME_SCALE))
+check "killed just after a lift, the allow list emptied: the host stays unblocked" \
+    outset detengo4 192.0.2.13
 kill $dp
 wait $dp
 check "the daemon exits 0" [ $? -eq 0 ]
