@@ -69,6 +69,14 @@ for s in install.sh deb.sh replay.sh corpus.sh peers.sh hostile.sh \
 	[ -f "tests/$s" ] && run "${s%.sh}" sh "tests/$s"
 done
 
+# the firewall record against a model: detengo driven through random
+# steps and reloads, per backend (tests/fwmodel.py; FWMODEL_STEPS for a
+# longer run, FWMODEL_SEED to replay one)
+for b in iptc nft ipset; do
+	run "fwmodel $b" python3 tests/fwmodel.py -b "$b" \
+	    -n "${FWMODEL_STEPS:-200}" ${FWMODEL_SEED:+-s "$FWMODEL_SEED"}
+done
+
 # the fuzzers, 5 seconds each on the committed corpus
 run "fuzz" sh tests/fuzz/fuzz.sh check 5
 
