@@ -183,7 +183,7 @@ def listed():
         w = line.split()
         if w:
             hosts[w[0]] = w
-    return r.returncode, hosts
+    return (r.returncode, r.stderr.strip().replace("\n", " | ")), hosts
 
 
 def compare(now):
@@ -221,10 +221,10 @@ def settle(now_fn, what, tenths=40):
         time.sleep(0.05)
     if d:
         return d
-    rc, lh = listed()
+    (rc, err), lh = listed()
     now = now_fn()
     if rc != 0:
-        return ["detengo --list exited %d" % rc]
+        return ["detengo --list exited %d: %s" % (rc, err)]
     for h, u in model.items():
         if abs(u - now) < SLACK:
             continue

@@ -22,6 +22,18 @@ shell)
 	mount -t devpts devpts /dev/pts
 	mount -t tmpfs -o mode=1777 shm /dev/shm
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
+	# /tmp on a tmpfs, as a file system of its own, not this machine's
+	# over 9p under an overlay (whose locks /proc/locks names by other
+	# numbers than stat does); a checkout made there with mktemp -d is
+	# bound back at its place
+	top=$(sed -n "s/^cd '\(.*\)' .*/\1/p" /cdvm/cmd)
+	mkdir -p /run/cdvm/hosttmp
+	mount --bind /tmp /run/cdvm/hosttmp
+	mount -t tmpfs -o mode=1777 tmp /tmp
+	case $top in
+	/tmp/*)	mkdir -p "$top"
+		mount --bind "/run/cdvm/hosttmp${top#/tmp}" "$top" ;;
+	esac
 	hostname cdvm
 	ip link set lo up
 	run
