@@ -476,6 +476,9 @@ def main():
     return 1 if failed else 0
 
 
+# a time limit's SIGTERM (tests/run.sh) ends the run through cleanup()
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+rc = 1
 try:
     rc = main()
 finally:
