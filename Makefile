@@ -85,8 +85,9 @@ T_copy_SRCS=	tests/unit/t_copy.c capturo/copy.c
 # The one list of unit tests: every tests/unit/t_NAME.c, so that a test file
 # added or renamed is built and run (its build fails until T_NAME_SRCS
 # names its sources).  tests/run.sh asks `make units` for it.  t_fw
-# runs only as root inside a namespace (tests/e2e_fw.sh); t_tail takes
-# a directory, and run.sh gives it one.
+# drives the backends as root inside a namespace (tests/e2e_fw.sh), and
+# run.sh runs its selftest (the dry backend) alone; t_tail takes a
+# directory, and run.sh gives it one.
 UNIT_ALL=	$(patsubst tests/unit/t_%.c,%,$(wildcard tests/unit/t_*.c))
 UNITS=		$(filter-out fw tail,$(UNIT_ALL))
 # the backends' driver runs only as root inside a namespace (tests/e2e_fw.sh)

@@ -115,9 +115,13 @@ def model_expire(now):
 
 
 # --- reading the kernel ---
+nocounter = set()    # hosts the kernel holds without a counter
+
+
 def kernel_hosts():
     """host -> seconds left in the kernel (None: the kernel keeps no time)"""
     got = {}
+    nocounter.clear()
     if B == "nft":
         for s in ("hosts4", "hosts6"):
             r = sh("nft", "list", "set", "inet", "detengo", s)
@@ -134,6 +138,8 @@ def kernel_hosts():
                 if "expires" in w:
                     left = dur(w[w.index("expires") + 1])
                 got[w[0]] = left
+                if "counter" not in w:
+                    nocounter.add(w[0])
     elif B == "ipset":
         for s in ("detengo4", "detengo6"):
             r = sh("ipset", "list", s, "-o", "save")
@@ -144,6 +150,8 @@ def kernel_hosts():
                     if "timeout" in w:
                         left = float(w[w.index("timeout") + 1])
                     got[w[2]] = left
+                    if "packets" not in w:
+                        nocounter.add(w[2])
     else:
         for v in ("", "6"):
             r = sh("ip%stables-legacy" % v, "-S", "FORWARD")
@@ -204,6 +212,8 @@ def compare(now):
         if h not in model:
             # an end just past: the kernel or detengo lifts it shortly
             diffs.append("%s in the kernel, lifted in the model" % h)
+    for h in sorted(nocounter):
+        diffs.append("%s in the kernel without its counter" % h)
     if model and not rules_ok():
         diffs.append("the rules that use the sets are missing")
     return diffs

@@ -58,6 +58,9 @@ for t in $units; do
 done
 tdir=$(mktemp -d) && run "unit/tail (asan,ubsan)" ./obj-san/tests/t_tail -t "$tdir"
 rm -rf "$tdir"
+# the firewall's front door and its dry backend: no root, no kernel
+run "unit/fw selftest" ./obj/tests/t_fw selftest
+run "unit/fw selftest (asan,ubsan)" ./obj-san/tests/t_fw selftest
 
 # the manual pages
 run "docs" sh tests/mandoc.sh
