@@ -22,6 +22,29 @@ checkx() {	# checkx WHAT 'SHELL CODE'
 # within MS LIMIT: MS is set and below LIMIT milliseconds, scaled
 TIME_SCALE=${TIME_SCALE:-1}
 within() { [ -n "$1" ] && [ "$1" -lt $(($2 * TIME_SCALE)) ]; }
+# waitfor TENTHS CMD...: until CMD succeeds, at most TENTHS tenths of a
+# second; ms_until N CMD...: the milliseconds until CMD succeeds, tried
+# at most N times 50 ms apart (both scaled by TIME_SCALE), or fail
+waitfor() {
+	_t=$(($1 * TIME_SCALE))
+	shift
+	while [ "$_t" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	return 1
+}
+ms_until() {
+	_t0=$(date +%s%N) _n=$(($1 * TIME_SCALE))
+	shift
+	while ! "$@"; do
+		_n=$((_n - 1))
+		[ $_n -gt 0 ] || return 1
+		sleep 0.05
+	done
+	echo $((($(date +%s%N) - _t0) / 1000000))
+}
 # xt_modules: load the legacy tables' modules, as the detengo package does
 # at boot (/usr/lib/modules-load.d/detengo.conf): libiptc cannot, and a
 # freshly booted kernel (tests/vm/) has them not.  Where modprobe cannot

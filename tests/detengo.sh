@@ -617,17 +617,6 @@ inns iptables-legacy -F FORWARD
 
 # a firewall reload removes our rules: detengo notices within 1 s and
 # puts them back, in one line; SIGUSR1 asks for the same check at once
-# ms_until TENTHS CMD...: the milliseconds until CMD succeeds, or fail
-ms_until() {
-	_t0=$(date +%s%N) _n=$1
-	shift
-	while ! "$@"; do
-		_n=$((_n - 1))
-		[ $_n -gt 0 ] || return 1
-		sleep 0.05
-	done
-	echo $((($(date +%s%N) - _t0) / 1000000))
-}
 has40() { [ "$(inns iptables-legacy -S "${1:-FORWARD}" 2>/dev/null | grep -c 198.51.100.40)" -eq 2 ]; }
 rm -f "$T/estate"
 ip netns exec "$NS" $D -s "$T/estate" --from-start "$T/e.log" >/dev/null \

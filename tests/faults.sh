@@ -53,17 +53,6 @@ dstat() {
 rnd() {	# rnd N: 0..N-1
 	echo $(( $(od -An -N2 -tu2 /dev/urandom) % $1 ))
 }
-# waitfor TENTHS CMD...: until CMD succeeds
-waitfor() {
-	_t=$1
-	shift
-	while [ "$_t" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		_t=$((_t - 1))
-	done
-	return 1
-}
 lines_ge() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
 
 # ---------------------------------------------------------------------

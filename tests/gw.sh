@@ -7,8 +7,8 @@
 #
 # detengo runs in g; s runs a TCP server on port 25 that writes what
 # each connection sent to $T/srv.out.  Offloads stay as the kernel sets
-# them.  Gives D, TFW, T, pids, the cleanup trap, inns/inc/ins, ev,
-# waitfor and connects.
+# them.  Gives D, TFW, T, pids, the cleanup trap, inns/inc/ins, ev and
+# connects; waitfor comes from tests/check.sh, sourced first.
 
 D=${DETENGO:-$(pwd)/obj-san/bin/detengo}
 TFW=$(pwd)/obj/tests/t_fw
@@ -121,16 +121,6 @@ ev() {	# ev NAME HOST: an event line from HOST
 	esac
 	printf '2026-03-03T16:45:%02d.%06dZ %s sid=%08x src=%s dst=%s%s\n' \
 	    $((n % 60)) "$n" "$1" "$n" "$src" "$dst" "$own"
-}
-waitfor() {	# waitfor TENTHS CMD...: until CMD succeeds
-	t=$1
-	shift
-	while [ "$t" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		t=$((t - 1))
-	done
-	return 1
 }
 connects() { inc python3 "$T/cli.py" "$1" "$2" "${3:-HELO x}"; }
 # dropped SRC DST: the connection timed out (exit 3), as a DROP makes it;

@@ -127,16 +127,6 @@ drive() {
 dstat() {
 	sed -n "s/.* $2=\([0-9]*\).*/\1/p" "$1" | tail -n 1
 }
-waitfor() {	# waitfor TENTHS CMD...: until CMD succeeds
-	_t=$1
-	shift
-	while [ "$_t" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		_t=$((_t - 1))
-	done
-	return 1
-}
 lines_ge() { [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]; }
 
 gen "$T/long.pcap" 0 100 long

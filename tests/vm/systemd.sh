@@ -20,27 +20,6 @@ L=cdsd-lan S=cdsd-srv
 T=$(mktemp -d /var/tmp/cdsd.XXXXXX) || exit 1
 inl() { ip netns exec $L "$@"; }
 ins() { ip netns exec $S "$@"; }
-waitfor() {	# waitfor TENTHS CMD...: until CMD succeeds
-	_t=$1
-	shift
-	while [ "$_t" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		_t=$((_t - 1))
-	done
-	return 1
-}
-# ms_until TENTHS CMD...: the milliseconds until CMD succeeds, or fail
-ms_until() {
-	_t0=$(date +%s%N) _n=$1
-	shift
-	while ! "$@"; do
-		_n=$((_n - 1))
-		[ $_n -gt 0 ] || return 1
-		sleep 0.05
-	done
-	echo $((($(date +%s%N) - _t0) / 1000000))
-}
 # mail FROM-ADDRESS: one message from that LAN address to the server
 mail() {
 	inl swaks -S -li "$1" --server 198.51.100.25 --timeout 8 \
