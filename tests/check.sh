@@ -45,6 +45,16 @@ ms_until() {
 	done
 	echo $((($(date +%s%N) - _t0) / 1000000))
 }
+# following PID: detengo has started and follows its log (its inotify
+# descriptor is open), so its start's table reads are done
+following() {
+	_i=0
+	while ! ls -l /proc/$1/fd 2>/dev/null | grep -q 'anon_inode:inotify' &&
+	    [ $_i -lt $((100 * TIME_SCALE)) ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+}
 # xt_modules: load the legacy tables' modules, as the detengo package does
 # at boot (/usr/lib/modules-load.d/detengo.conf): libiptc cannot, and a
 # freshly booted kernel (tests/vm/) has them not.  Where modprobe cannot

@@ -788,16 +788,6 @@ hold_lock() {
 	done
 }
 let_go() { touch "$T/unlock"; wait $lk; }
-# following PID: detengo has started and follows its log (its inotify
-# descriptor is open), so its start's table reads are done
-following() {
-	_i=0
-	while ! ls -l /proc/$1/fd 2>/dev/null | grep -q 'anon_inode:inotify' &&
-	    [ $_i -lt $((100 * TIME_SCALE)) ]; do
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-}
 
 # --once, the xtables lock taken after detengo's start and held past -W:
 # the commit itself fails (not the start, which exits 4 before reading
