@@ -603,10 +603,9 @@ txn_run(struct ifw *st, int fi, txn_fn fn, void *arg)
 {
 	const struct fam	*fm = &fams[fi];
 	struct txn		 t;
+	struct tshape		 was;
 	char			 msg[256];
 	int			 lfd, try, n = -1, first = -1, e;
-
-	struct tshape		 was;
 
 	if ((lfd = fw_xt_lock(st->lockpath, st->lockwait, msg,
 	    sizeof(msg))) == -1) {
@@ -614,9 +613,9 @@ txn_run(struct ifw *st, int fi, txn_fn fn, void *arg)
 		return -1;
 	}
 	/*
-	 * Someone changed the table since our last transaction, and this
-	 * one is not a tick's: the change would pass unseen into the shape
-	 * this one leaves, so the next tick is told
+	 * Someone changed the table since our last look (a reload just
+	 * before a block): the shape this transaction leaves would hide
+	 * that change from the tick, so the tick is told
 	 */
 	if (table_shape(st, fi, &was) == 0 &&
 	    memcmp(&was, &st->shape[fi], sizeof(was)) != 0)
