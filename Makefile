@@ -41,7 +41,8 @@ COMMON_SRCS=	common/event.c \
 		common/ascii.c \
 		common/hash.c \
 		common/log.c \
-		common/ports.c
+		common/ports.c \
+		common/metrics.c
 
 CAPTURO_SRCS=	capturo/capturo.c \
 		capturo/decode.c \
@@ -78,6 +79,7 @@ T_state_SRCS=	tests/unit/t_state.c detengo/state.c detengo/oidx.c common/addr.c 
 T_ports_SRCS=	tests/unit/t_ports.c common/ports.c
 T_hash_SRCS=	tests/unit/t_hash.c common/hash.c
 T_oidx_SRCS=	tests/unit/t_oidx.c detengo/oidx.c
+T_metrics_SRCS=	tests/unit/t_metrics.c common/metrics.c
 T_hset_SRCS=	tests/unit/t_hset.c detengo/hset.c detengo/oidx.c common/addr.c \
 		common/ascii.c common/hash.c
 T_ring_SRCS=	tests/unit/t_ring.c capturo/ring.c
