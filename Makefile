@@ -63,7 +63,9 @@ DETENGO_SRCS=	detengo/detengo.c \
 		detengo/fw/ipset.c \
 		detengo/fw/dry.c \
 		detengo/hset.c \
-		detengo/oidx.c
+		detengo/oidx.c \
+		detengo/notify.c \
+		detengo/why.c
 
 # unit tests: name and the sources each one links
 T_event_SRCS=	tests/unit/t_event.c common/event.c common/addr.c common/ascii.c

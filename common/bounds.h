@@ -100,6 +100,14 @@
  * read(2) where stdio's 4 KiB made 64.
  */
 #define READ_BUF_SIZE		(256 * 1024)
+/*
+ * Seconds between two writes of the metrics file (-M), besides the one
+ * at start and the one at exit: node_exporter's textfile collector
+ * reads the file at each scrape, and 15 s is the scrape interval of
+ * Prometheus' example configuration, so a scrape that often sees
+ * values at most one interval old.  A write is a file of a few KiB.
+ */
+#define METRICS_EVERY		15
 /* event lines kept while the log cannot be written (disk full, removed) */
 #define OUT_BACKLOG_MAX		(1024 * 1024)
 /*
@@ -225,5 +233,37 @@
  * still the one read (a truncated and refilled file fails it)
  */
 #define TAIL_SUM_MAX		64
+
+/*
+ * -e PROGRAM: notices run at once, and waiting their turn (past it they
+ * are dropped and counted).  A notice is a mail or a web request: four
+ * at once outrun any worm outbreak's blocks, and 64 waiting are
+ * minutes of them.
+ */
+#define NOTIFY_RUN_MAX		4
+#define NOTIFY_QUEUE_MAX	64
+/* seconds a notice may run; then its process group gets SIGTERM, and 2 s later SIGKILL */
+#define NOTIFY_TIMEOUT		30
+/*
+ * Notices one by one in NOTIFY_BURST_WINDOW seconds; the rest of that
+ * window are told in one summary at its end: a burst of 10,000 blocks
+ * is 10 mails and a summary, not 10,000 mails.
+ */
+#define NOTIFY_BURST		10
+#define NOTIFY_BURST_WINDOW	60
+/*
+ * --why: the trigger lines kept per block in the evidence file beside
+ * the state file, each cut to WHY_LINE_MAX bytes (a line is at most
+ * EVENT_LINE_MAX; capturo's are a few hundred)
+ */
+#define WHY_LINES_MAX		4
+#define WHY_LINE_MAX		1024
+/*
+ * bytes of the evidence file (STATEFILE.why) past which it is rewritten
+ * with only the records of blocks still in force, once it has doubled
+ */
+#define WHY_FILE_MAX		(16 * 1024 * 1024)
+/* trigger lines of all hosts kept in memory, to find a block's earlier ones */
+#define WHY_RING		256
 
 #endif /* COMMON_BOUNDS_H */

@@ -29,7 +29,8 @@ static const struct schema schemas[] = {
 	{ "refused",	{ CONN, "!verb", "from", "to", "!reply" } },
 	{ "unheard",	{ CONN, "pending" } },
 	/* detengo's own report lines */
-	{ "block",	{ "sid", "src", "!host", "chain", "ports", "until" } },
+	{ "block",	{ "sid", "src", "mac", "!host", "chain", "ports", "until",
+			    "reason" } },
 	{ "unblock",	{ "!host", "reason" } },
 	{ "skip",	{ "sid", "src", "!host", "!reason" } },
 };

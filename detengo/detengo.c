@@ -2,6 +2,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <net/if.h>
 
@@ -25,10 +26,13 @@
 #include "fw/fw.h"
 #include "hset.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "policy.h"
 #include "ports.h"
 #include "state.h"
 #include "tail.h"
+#include "why.h"
 
 #define STATE_DEFAULT	"/var/lib/detengo/state"
 /* seconds between checks that the rules are still in the table */
@@ -46,6 +50,38 @@ struct pending {
 	struct addr	 host;
 	char		 sid[12];
 	char		 src[HOSTPORT_STRLEN];
+	char		 mac[24];
+	char		 reason[EVENT_NAME_MAX];	/* the trigger */
+	char		*lines;		/* its trigger lines, the last decided */
+	int64_t		 read;		/* when its line was read, ns */
+};
+
+/* what the command line asks, before anything is opened */
+struct opts {
+	struct policy_conf pc;
+	struct cidr	*allow;
+	size_t		 nallow;
+	const char	*wfile, *unblock, *triggers, *logpath, *why;
+	int		 cmd, debug, usesyslog, nports;
+};
+
+/* the latency histogram's bounds, seconds: line read to rules in the kernel */
+static const double lat_le[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+    0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+#define LAT_N	(sizeof(lat_le) / sizeof(lat_le[0]))
+
+/* the reasons of a lift, and the skips, as the report lines name them */
+static const char *const unblock_why[] = { "expired", "allowed", "manual" };
+static const char *const skip_why[] = { "allowed", "already", "threshold" };
+static const char *const trig_names[] = { "connect", "helo", "auth",
+    "starttls", "mail", "rcpt", "message" };
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* a trigger line of the last few, to find a host's earlier ones */
+struct trig {
+	struct addr	 host;
+	size_t		 len;
+	char		 line[WHY_LINE_MAX];
 };
 
 static struct {
@@ -53,7 +89,11 @@ static struct {
 	const char	*logpath;
 	const char	*statepath;
 	const char	*allowfile;
+	const char	*metricspath;
+	const char	*program;		/* -e */
+	int		 exectimeout;
 	int		 dry, once, fromstart;
+	char		 lift[PATH_MAX + 128];
 	int64_t		 expire;		/* seconds, 0: never */
 	struct fw_conf	 fwc;
 	uint16_t	 ports[FW_PORTS_MAX];
@@ -71,6 +111,21 @@ static struct {
 	int		 dirty;			/* state changed, not saved */
 	uint64_t	 lines, malformed, unknown, blocks, skips;
 	int		 failed;		/* a commit failed: exit 1 */
+
+	/* for -M */
+	uint64_t	 mblocks[NELEM(trig_names) + 1];	/* + other */
+	uint64_t	 munblocks[NELEM(unblock_why)];
+	uint64_t	 mskips[NELEM(skip_why)];
+	uint64_t	 fwerrors, rebuilds;
+	uint64_t	 latcounts[LAT_N + 1];
+	struct mhist	 lat;
+	int64_t		 started, lastmetrics;
+	int		 mwarned;
+
+	/* for --why: the last trigger lines (with -t) */
+	struct trig	*trigs;
+	size_t		 ntrig;
+	char		 evidence[32];		/* "COUNT/SECONDS" */
 } g;
 
 static void
@@ -78,11 +133,20 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: detengo [-dInSv] [-a cidr] [-A file] [-b backend] [-c chain]\n"
-"               [-p ports] [-s statefile] [-t count/seconds] [-T triggers]\n"
-"               [-w file] [-W seconds] [-x duration] [--once] [--from-start]\n"
-"               logfile | -\n"
-"       detengo [-n] [-b backend] [-c chain] [-p ports] [-s statefile]\n"
-"               --list | --unblock host | --flush\n");
+"               [-e program] [-M file] [-p ports] [-s statefile]\n"
+"               [-t count/seconds] [-T triggers] [-w file] [-W seconds]\n"
+"               [-x duration] [--exec-timeout seconds] [--once]\n"
+"               [--from-start] logfile | -\n"
+"       detengo [-n] [-b backend] [-c chain] [-e program] [-p ports]\n"
+"               [-s statefile] --list | --unblock host | --flush\n"
+"       detengo [-a cidr] [-A file] [-s statefile] --why host\n");
+}
+
+/* a notice ended: the signal only wakes the loop, which reaps it */
+static void
+on_child(int sig)
+{
+	(void)sig;
 }
 
 static void
@@ -145,6 +209,8 @@ report_block(const struct pending *p, int64_t until)
 		event_adds(&b, "sid", p->sid);
 	if (p->src[0])
 		event_adds(&b, "src", p->src);
+	if (p->mac[0])
+		event_adds(&b, "mac", p->mac);
 	event_adds(&b, "host", host);
 	event_adds(&b, "chain", fw_where(g.fw));
 	event_adds(&b, "ports", g.portlist);
@@ -152,7 +218,74 @@ report_block(const struct pending *p, int64_t until)
 		fmt_time(until, ut, sizeof(ut));
 		event_adds(&b, "until", ut);
 	}
+	if (p->reason[0])
+		event_adds(&b, "reason", p->reason);
 	report(&b);
+}
+
+static size_t
+name_index(const char *const *names, size_t n, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return n;
+}
+
+/* a block is in the kernel: the evidence, the count, the notice */
+static void
+blocked(const struct pending *p, int64_t since, int64_t until, int64_t now_ns)
+{
+	struct notice	 nt;
+	char		 host[ADDR_STRLEN];
+	const char	*last;
+	size_t		 i;
+
+	addr_fmt(&p->host, host, sizeof(host));
+	why_block(host, since, until, p->reason, g.evidence,
+	    p->lines != NULL ? p->lines : "");
+	g.mblocks[name_index(trig_names, NELEM(trig_names), p->reason)]++;
+	if (p->read != 0)
+		mhist_observe(&g.lat, (double)(now_ns - p->read) / 1e9);
+	if (g.dry)
+		return;
+	memset(&nt, 0, sizeof(nt));
+	nt.action = "block";
+	nt.host = host;
+	nt.reason = p->reason;
+	nt.mac = p->mac;
+	nt.sid = p->sid;
+	last = p->lines != NULL ? p->lines : "";
+	for (i = 0; p->lines != NULL && p->lines[i] != '\0'; i++)
+		if (p->lines[i] == '\n' && p->lines[i + 1] != '\0')
+			last = p->lines + i + 1;
+	nt.event = last;
+	nt.until = until;
+	notify(&nt);
+}
+
+/* a block is lifted from the kernel */
+static void
+lifted(const struct addr *a, const char *why)
+{
+	struct notice	 nt;
+	char		 host[ADDR_STRLEN];
+	size_t		 i;
+
+	addr_fmt(a, host, sizeof(host));
+	why_lift(host, now_sec(), why);
+	if ((i = name_index(unblock_why, NELEM(unblock_why), why)) <
+	    NELEM(unblock_why))
+		g.munblocks[i]++;
+	if (g.dry)
+		return;
+	memset(&nt, 0, sizeof(nt));
+	nt.action = "unblock";
+	nt.host = host;
+	nt.reason = why;
+	notify(&nt);
 }
 
 static void
@@ -166,6 +299,7 @@ report_unblock(const struct addr *a, const char *why)
 	event_adds(&b, "host", host);
 	event_adds(&b, "reason", why);
 	report(&b);
+	lifted(a, why);
 }
 
 static void
@@ -174,6 +308,11 @@ report_skip(const char *sid, const char *src, const struct addr *a,
 {
 	struct ev_buf	 b;
 	char		 host[ADDR_STRLEN];
+	size_t		 i;
+
+	if ((i = name_index(skip_why, NELEM(skip_why), why)) <
+	    NELEM(skip_why))
+		g.mskips[i]++;
 
 	addr_fmt(a, host, sizeof(host));
 	report_start(&b, "skip");
@@ -235,7 +374,8 @@ commit_pending(void)
 	struct addr	*hosts;
 	int64_t		*untils;
 	size_t		 i;
-	int64_t		 now = now_sec(), until;
+	int64_t		 now = now_sec(), until, ns;
+	struct timespec	 ts;
 
 	if (g.npend == 0)
 		return;
@@ -252,17 +392,32 @@ commit_pending(void)
 		log_warnx("blocking %zu hosts failed; trying again with the "
 		    "next event", g.npend);
 		g.failed = 1;
+		g.fwerrors++;
 		free(hosts);
 		free(untils);
 		return;
 	}
 	free(hosts);
 	free(untils);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	for (i = 0; i < g.npend; i++) {
 		if (state_add(&g.st, &g.pend[i].host, now, until) == -1)
 			log_warn("state: cannot record a block");
 		report_block(&g.pend[i], until);
+		blocked(&g.pend[i], now, until, ns);
+		free(g.pend[i].lines);
+		g.pend[i].lines = NULL;
 		g.blocks++;
+	}
+	switch (why_flush()) {
+	case -1:
+		log_warn("%s.why: cannot write the evidence", g.statepath);
+		break;
+	case 1:
+		if (why_compact(g.statepath, &g.st) == -1)
+			log_warn("%s.why: cannot rewrite", g.statepath);
+		break;
 	}
 	/* the block lines of one commit in one write(2) */
 	if (evout_sync(&g.out) == -1 && !sig_stop) {
@@ -311,6 +466,70 @@ refused_starttls(const struct ev_rec *rec)
 	    (v = event_get(rec, "reply", &len)) == NULL)
 		return 0;
 	return len != 3 || memcmp(v, "220", 3) != 0;
+}
+
+/*
+ * With -t a block follows several trigger lines: the last WHY_RING of
+ * all hosts are kept, so that a block's evidence holds its earlier ones
+ */
+static void
+trig_keep(const struct addr *src, const char *p, size_t len)
+{
+	struct trig	*t;
+
+	if (g.trigs == NULL)
+		return;
+	t = &g.trigs[g.ntrig++ % WHY_RING];
+	t->host = *src;
+	t->len = len < sizeof(t->line) ? len : sizeof(t->line);
+	memcpy(t->line, p, t->len);
+}
+
+/* the pending block of src: the trigger, the MAC and the lines */
+static void
+pend_fill(struct pending *pe, const struct ev_rec *rec, const struct addr *src,
+    const char *p, size_t len)
+{
+	struct timespec	 ts;
+	const char	*m;
+	size_t		 mlen, i, k, n = 0, sz, off = 0;
+	const struct trig *t, *found[WHY_LINES_MAX];
+
+	pe->host = *src;
+	copy_cut(pe->reason, sizeof(pe->reason), rec->name, strlen(rec->name));
+	pe->mac[0] = '\0';
+	if ((m = event_get(rec, "mac", &mlen)) != NULL)
+		copy_cut(pe->mac, sizeof(pe->mac), m, mlen);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pe->read = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	free(pe->lines);
+	pe->lines = NULL;
+	/* the newest first: the trigger line itself is the ring's last */
+	if (g.trigs != NULL)
+		for (i = 0; i < WHY_RING && i < g.ntrig &&
+		    n < WHY_LINES_MAX; i++) {
+			t = &g.trigs[(g.ntrig - 1 - i) % WHY_RING];
+			if (addr_eq(&t->host, src))
+				found[n++] = t;
+		}
+	sz = (len < WHY_LINE_MAX ? len : WHY_LINE_MAX) + 2;
+	for (k = 0; k < n; k++)
+		sz += found[k]->len + 1;
+	if ((pe->lines = malloc(sz)) == NULL)
+		return;
+	/* oldest first, the deciding line last */
+	if (n == 0) {
+		n = 1;
+		memcpy(pe->lines, p, sz - 2);
+		off = sz - 2;
+	} else
+		for (k = n; k-- > 0; ) {
+			memcpy(pe->lines + off, found[k]->line, found[k]->len);
+			off += found[k]->len;
+			if (k > 0)
+				pe->lines[off++] = '\n';
+		}
+	pe->lines[off] = '\0';
 }
 
 /* one line of the log */
@@ -369,6 +588,7 @@ on_line(void *ctx, const char *p, size_t len, int flags)
 	/* a host about to be blocked: its block is reported first */
 	if (pending_has(&src))
 		commit_pending();
+	trig_keep(&src, p, len);
 	verdict = policy_decide(g.pol, rec.name, &src, rec.sec,
 	    state_find(&g.st, &src) != NULL || pending_has(&src));
 	sid = event_get(&rec, "sid", NULL);
@@ -399,7 +619,7 @@ on_line(void *ctx, const char *p, size_t len, int flags)
 				return;
 			}
 		}
-		g.pend[g.npend].host = src;
+		pend_fill(&g.pend[g.npend], &rec, &src, p, len);
 		copy_cut(g.pend[g.npend].sid, sizeof(g.pend[0].sid), sid,
 		    strnlen(sid, 8));
 		copy_cut(g.pend[g.npend].src, sizeof(g.pend[0].src), v, vlen);
@@ -430,6 +650,7 @@ expire(void)
 		}
 		a = b->host;
 		if (fw_del(g.fw, &a, 1) == -1) {
+			g.fwerrors++;
 			log_warnx("cannot lift an expired block; trying "
 			    "again later");
 			i++;
@@ -568,9 +789,12 @@ reconcile(int startup)
 		}
 	}
 	if (nmiss > 0) {
-		if (fw_add(g.fw, miss, muntil, nmiss) == -1)
+		if (fw_add(g.fw, miss, muntil, nmiss) == -1) {
+			g.fwerrors++;
 			log_warnx("cannot restore %zu blocks", nmiss);
-		else {
+		} else {
+			if (nmiss > ntime)
+				g.rebuilds++;
 			if (nmiss > ntime)
 				log_info("restored the rules of %zu blocked "
 				    "hosts missing from the table",
@@ -615,14 +839,14 @@ allow_own(void)
 			c.plen = 128;
 		} else
 			continue;
-		policy_allow(g.pol, &c, 1);
+		policy_allow(g.pol, &c, POLICY_FROM_OWN);
 		/* and the broadcast address of its IPv4 subnet */
 		if (c.addr.family == AF_INET && (i->ifa_flags & IFF_BROADCAST) &&
 		    i->ifa_broadaddr != NULL &&
 		    i->ifa_broadaddr->sa_family == AF_INET) {
 			memcpy(c.addr.a, &((struct sockaddr_in *)(void *)
 			    i->ifa_broadaddr)->sin_addr, 4);
-			policy_allow(g.pol, &c, 1);
+			policy_allow(g.pol, &c, POLICY_FROM_OWN);
 		}
 	}
 	freeifaddrs(ifa);
@@ -786,7 +1010,12 @@ cmd_unblock(const char *host)
 	if (n == 0 && !g.dry)
 		log_info("%s: its rules were gone already (a firewall "
 		    "reload?); its block is forgotten", host);
+	if (g.statepath != NULL && !g.dry)
+		(void)why_open(g.statepath);
 	report_unblock(&a, "manual");
+	if (why_flush() == -1)
+		log_warn("%s.why", g.statepath);
+	why_close();
 	return EX_OK;
 }
 
@@ -812,6 +1041,80 @@ cmd_flush(void)
 	return EX_OK;
 }
 
+/*
+ * --why HOST: the evidence of its block, or why it is not blocked.  It
+ * reads the state and the allow list, never the firewall: --list shows
+ * the rules.
+ */
+#define ALLOW_DEFAULT	"/etc/detengo/allow.txt"
+static int
+cmd_why(const struct opts *o)
+{
+	struct addr		 a;
+	char			 host[ADDR_STRLEN], err[512], t[32];
+	const char		*file = g.allowfile;
+	const struct state_block *b;
+	struct policy		*pol;
+	size_t			 i;
+	int			 said;
+
+	if (addr_parse(o->why, &a) == -1) {
+		fprintf(stderr, "detengo: --why: not an address: %s\n",
+		    o->why);
+		return EX_USAGE;
+	}
+	addr_fmt(&a, host, sizeof(host));
+	if (g.statepath == NULL)
+		g.statepath = STATE_DEFAULT;
+	load_state();
+	if ((b = state_find(&g.st, &a)) != NULL) {
+		printf("%s is blocked\n", host);
+		said = why_show(g.statepath, host, b, stdout);
+		if (!said) {
+			fmt_time(b->since, t, sizeof(t));
+			printf("its block since %s", t);
+			if (b->until != 0)
+				fmt_time(b->until, t, sizeof(t));
+			printf(", until %s\n", b->until != 0 ? t : "never");
+			printf("no evidence kept (a block made before this "
+			    "version, restored from the firewall, or its "
+			    "record dropped)\n");
+		}
+		if (b->until != 0 && b->until > now_sec())
+			printf("it ends in %llds\n",
+			    (long long)(b->until - now_sec()));
+		state_free(&g.st);
+		return EX_OK;
+	}
+	printf("%s is not blocked\n", host);
+	(void)why_show(g.statepath, host, NULL, stdout);
+	state_free(&g.st);
+	/* the allow list as detengo would read it */
+	if ((pol = policy_new(&o->pc)) == NULL)
+		fatal("policy_new");
+	for (i = 0; i < o->nallow; i++)
+		policy_allow(pol, &o->allow[i], POLICY_FROM_OPTION);
+	g.pol = pol;
+	allow_own();
+	if (file == NULL && access(ALLOW_DEFAULT, R_OK) == 0)
+		file = ALLOW_DEFAULT;
+	if (file != NULL && policy_allow_file(pol, file, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "detengo: %s\n", err);
+		policy_free(pol);
+		return EX_USAGE;
+	}
+	if (policy_allowed_why(pol, &a, file, err, sizeof(err)))
+		printf("it is never blocked: %s\n", err);
+	else
+		printf("it is not on the allow list%s%s%s\n",
+		    file != NULL ? " (" : "", file != NULL ? file : "",
+		    file != NULL ? " and -a)" : "");
+	policy_free(pol);
+	g.pol = NULL;
+	return EX_OK;
+}
+
 static void
 stats(void)
 {
@@ -820,6 +1123,87 @@ stats(void)
 	    (unsigned long long)g.lines, (unsigned long long)g.malformed,
 	    (unsigned long long)g.unknown, (unsigned long long)g.blocks,
 	    (unsigned long long)g.skips, g.st.nblocks);
+}
+
+/* --- metrics (-M) --- */
+
+static void
+write_metrics(void)
+{
+	struct metrics		 m;
+	struct notify_stats	 ns;
+	size_t			 i;
+
+	if (g.metricspath == NULL)
+		return;
+	g.lastmetrics = now_sec();
+	if (metrics_begin(&m, g.metricspath) == -1)
+		goto fail;
+	metrics_head(&m, "detengo_blocks_total", "counter",
+	    "Hosts blocked, by the event that triggered the block.");
+	for (i = 0; i < NELEM(trig_names); i++)
+		metrics_u64(&m, "detengo_blocks_total", "reason", trig_names[i],
+		    g.mblocks[i]);
+	metrics_head(&m, "detengo_unblocks_total", "counter",
+	    "Blocks lifted: expired, allowed since, or lifted by hand.");
+	for (i = 0; i < NELEM(unblock_why); i++)
+		metrics_u64(&m, "detengo_unblocks_total", "reason",
+		    unblock_why[i], g.munblocks[i]);
+	metrics_head(&m, "detengo_blocks_active", "gauge",
+	    "Hosts blocked now.");
+	metrics_u64(&m, "detengo_blocks_active", NULL, NULL, g.st.nblocks);
+	metrics_head(&m, "detengo_skips_total", "counter",
+	    "Trigger events that blocked no one, by reason.");
+	for (i = 0; i < NELEM(skip_why); i++)
+		metrics_u64(&m, "detengo_skips_total", "reason", skip_why[i],
+		    g.mskips[i]);
+	metrics_head(&m, "detengo_lines_total", "counter",
+	    "Lines read from the event log.");
+	metrics_u64(&m, "detengo_lines_total", NULL, NULL, g.lines);
+	metrics_head(&m, "detengo_lines_skipped_total", "counter",
+	    "Lines skipped: malformed, or an event this version does not know.");
+	metrics_u64(&m, "detengo_lines_skipped_total", "reason", "malformed",
+	    g.malformed);
+	metrics_u64(&m, "detengo_lines_skipped_total", "reason", "unknown",
+	    g.unknown);
+	metrics_head(&m, "detengo_block_latency_seconds", "histogram",
+	    "From reading a trigger line to its block in the kernel.");
+	metrics_hist(&m, "detengo_block_latency_seconds", &g.lat);
+	metrics_head(&m, "detengo_firewall_errors_total", "counter",
+	    "Firewall changes that failed (each is tried again).");
+	metrics_u64(&m, "detengo_firewall_errors_total", NULL, NULL,
+	    g.fwerrors);
+	metrics_head(&m, "detengo_firewall_rebuilds_total", "counter",
+	    "Times the rules of blocked hosts were put back after the "
+	    "firewall lost them (a reload).");
+	metrics_u64(&m, "detengo_firewall_rebuilds_total", NULL, NULL,
+	    g.rebuilds);
+	notify_getstats(&ns);
+	metrics_head(&m, "detengo_notices_total", "counter",
+	    "Notices of -e: run, failed, dropped (queue full), untold "
+	    "(in a burst's summary).");
+	metrics_u64(&m, "detengo_notices_total", "result", "run", ns.run);
+	metrics_u64(&m, "detengo_notices_total", "result", "failed",
+	    ns.failed);
+	metrics_u64(&m, "detengo_notices_total", "result", "dropped",
+	    ns.dropped);
+	metrics_u64(&m, "detengo_notices_total", "result", "untold",
+	    ns.untold);
+	metrics_head(&m, "detengo_start_time_seconds", "gauge",
+	    "When detengo started, seconds since the epoch.");
+	metrics_u64(&m, "detengo_start_time_seconds", NULL, NULL,
+	    (uint64_t)g.started);
+	if (metrics_commit(&m) == -1)
+		goto fail;
+	if (g.mwarned)
+		log_info("%s: metrics written again", g.metricspath);
+	g.mwarned = 0;
+	return;
+fail:
+	/* once until it works again: the blocks go on without it */
+	if (!g.mwarned)
+		log_warn("%s: cannot write the metrics", g.metricspath);
+	g.mwarned = 1;
 }
 
 /* --- following the log --- */
@@ -890,6 +1274,9 @@ follow(void)
 		/* a backend that watches its table for reloads */
 		if (fw_tick_ms(g.fw) > 0 && timeout > fw_tick_ms(g.fw))
 			timeout = fw_tick_ms(g.fw);
+		/* a notice over its time, a burst's summary */
+		if (notify_next_ms() >= 0 && timeout > notify_next_ms())
+			timeout = notify_next_ms();
 		/* what the checks above reported, before waiting */
 		(void)evout_sync(&g.out);
 		n = tail_next(g.tail, timeout, on_line, NULL);
@@ -920,6 +1307,10 @@ follow(void)
 		(void)evout_sync(&g.out);
 		if (g.out.backlen > 0)
 			evout_flush(&g.out);
+		notify_poll();
+		if (g.metricspath != NULL &&
+		    now_sec() - g.lastmetrics >= METRICS_EVERY)
+			write_metrics();
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		if ((ts.tv_sec - lastsave.tv_sec) * 1000 +
 		    (ts.tv_nsec - lastsave.tv_nsec) / 1000000 >= SAVE_EVERY_MS) {
@@ -939,16 +1330,8 @@ follow(void)
 	return g.failed ? EX_RUNTIME : EX_OK;
 }
 
-/* what the command line asks, before anything is opened */
-struct opts {
-	struct policy_conf pc;
-	struct cidr	*allow;
-	size_t		 nallow;
-	const char	*wfile, *unblock, *triggers, *logpath;
-	int		 cmd, debug, usesyslog, nports;
-};
-
-enum { O_ONCE = 256, O_FROMSTART, O_LIST, O_UNBLOCK, O_FLUSH, O_VERSION };
+enum { O_ONCE = 256, O_FROMSTART, O_LIST, O_UNBLOCK, O_FLUSH, O_VERSION,
+    O_WHY, O_EXECTIMEOUT };
 
 /* one option; -1 to go on, or the exit status */
 static int
@@ -986,6 +1369,27 @@ parse_option(int ch, const char *arg, struct opts *o)
 	case 'd':
 	case 'v':
 		o->debug = 1;
+		break;
+	case 'e':
+		g.program = arg;
+		break;
+	case 'M':
+		g.metricspath = arg;
+		break;
+	case O_EXECTIMEOUT:
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (*arg == '\0' || *end != '\0' || errno || v < 1 ||
+		    v > 3600) {
+			fprintf(stderr, "detengo: --exec-timeout takes seconds "
+			    "from 1 to 3600: %s\n", arg);
+			return EX_USAGE;
+		}
+		g.exectimeout = (int)v;
+		break;
+	case O_WHY:
+		o->cmd = ch;
+		o->why = arg;
 		break;
 	case 'h':
 		usage(stdout);
@@ -1077,6 +1481,10 @@ parse_options(int argc, char *argv[], struct opts *o)
 		{ "backend",	required_argument, NULL, 'b' },
 		{ "chain",	required_argument, NULL, 'c' },
 		{ "debug",	no_argument,	   NULL, 'd' },
+		{ "exec",	required_argument, NULL, 'e' },
+		{ "exec-timeout", required_argument, NULL, O_EXECTIMEOUT },
+		{ "metrics",	required_argument, NULL, 'M' },
+		{ "why",	required_argument, NULL, O_WHY },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ "insert",	no_argument,	   NULL, 'I' },
 		{ "dry-run",	no_argument,	   NULL, 'n' },
@@ -1099,7 +1507,7 @@ parse_options(int argc, char *argv[], struct opts *o)
 	};
 	int	 ch, r;
 
-	while ((ch = getopt_long(argc, argv, "a:A:b:c:dhInp:s:St:T:vw:W:x:",
+	while ((ch = getopt_long(argc, argv, "a:A:b:c:de:hIM:np:s:St:T:vw:W:x:",
 	    longopts, NULL)) != -1)
 		if ((r = parse_option(ch, optarg, o)) != -1)
 			return r;
@@ -1116,6 +1524,28 @@ parse_options(int argc, char *argv[], struct opts *o)
 	}
 	o->logpath = o->cmd == 0 ? argv[0] : NULL;
 	return -1;
+}
+
+/* the command that lifts a block, for the notices: what names the rules */
+static void
+lift_command(const struct opts *o)
+{
+	size_t	 n;
+
+	n = (size_t)snprintf(g.lift, sizeof(g.lift), "detengo");
+	if (g.fwc.backend != NULL && strcmp(g.fwc.backend, "iptc") != 0)
+		n += (size_t)snprintf(g.lift + n, sizeof(g.lift) - n, " -b %s",
+		    g.fwc.backend);
+	if (g.fwc.chain != NULL && n < sizeof(g.lift))
+		n += (size_t)snprintf(g.lift + n, sizeof(g.lift) - n,
+		    " -c %s", g.fwc.chain);
+	if ((o->nports != 1 || g.ports[0] != 25) && n < sizeof(g.lift))
+		n += (size_t)snprintf(g.lift + n, sizeof(g.lift) - n,
+		    " -p %s", g.portlist);
+	if (g.statepath != NULL && strcmp(g.statepath, STATE_DEFAULT) != 0 &&
+	    n < sizeof(g.lift))
+		(void)snprintf(g.lift + n, sizeof(g.lift) - n, " -s %s",
+		    g.statepath);
 }
 
 /* diagnostics, the firewall's configuration, the report output, signals */
@@ -1137,6 +1567,26 @@ setup(const struct opts *o)
 	/* without -s a dry run keeps no state: it must change nothing */
 	if (g.statepath == NULL && !g.dry)
 		g.statepath = STATE_DEFAULT;
+	if (g.metricspath != NULL && o->cmd == 0 &&
+	    metrics_check(g.metricspath, err, sizeof(err)) == -1) {
+		fprintf(stderr, "detengo: -M %s\n", err);
+		return EX_USAGE;
+	}
+	if (g.program != NULL && o->cmd != O_WHY) {
+		lift_command(o);
+		if (notify_init(g.program, g.fwc.backend != NULL ?
+		    g.fwc.backend : "iptc", g.lift, g.exectimeout, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "detengo: %s\n", err);
+			return EX_USAGE;
+		}
+	}
+	g.started = now_sec();
+	g.lat.le = lat_le;
+	g.lat.n = LAT_N;
+	g.lat.counts = g.latcounts;
+	snprintf(g.evidence, sizeof(g.evidence), "%u/%u", o->pc.count,
+	    o->pc.window);
 	if (evout_open(&g.out, o->wfile, 0, err, sizeof(err)) == -1) {
 		fprintf(stderr, "detengo: %s\n", err);
 		return EX_RUNTIME;
@@ -1148,6 +1598,9 @@ setup(const struct opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = on_child;
+	sa.sa_flags = SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return EX_OK;
 }
@@ -1158,11 +1611,15 @@ run_command(const struct opts *o)
 {
 	int	 r;
 
+	if (o->cmd == O_WHY)
+		return cmd_why(o);
 	g.fw = open_fw();
 	r = o->cmd == O_LIST ? cmd_list() : o->cmd == O_UNBLOCK ?
 	    cmd_unblock(o->unblock) : cmd_flush();
 	fw_close(g.fw);
 	evout_close(&g.out);
+	/* the notice of a lift by hand */
+	notify_drain();
 	return r;
 }
 
@@ -1178,7 +1635,7 @@ run_follow(struct opts *o)
 	if ((g.pol = policy_new(&o->pc)) == NULL)
 		fatal("policy_new");
 	for (i = 0; i < o->nallow; i++)
-		policy_allow(g.pol, &o->allow[i], 1);
+		policy_allow(g.pol, &o->allow[i], POLICY_FROM_OPTION);
 	free(o->allow);
 	o->allow = NULL;
 	allow_own();
@@ -1193,7 +1650,14 @@ run_follow(struct opts *o)
 	if (g.statepath != NULL) {
 		lock_state();
 		load_state();
+		if (why_open(g.statepath) == -1)
+			log_warn("%s.why: cannot open; blocks are made without "
+			    "their evidence for --why", g.statepath);
 	}
+	/* with -t, a block's earlier trigger lines are its evidence too */
+	if (o->pc.count > 1 &&
+	    (g.trigs = calloc(WHY_RING, sizeof(*g.trigs))) == NULL)
+		fatal("calloc");
 	g.fw = open_fw();
 	/*
 	 * A report file gathers the lines of one pass of the loop and
@@ -1205,6 +1669,13 @@ run_follow(struct opts *o)
 		fatal("malloc");
 	r = follow();
 	stats();
+	/* the notices still running or waiting, each up to its time */
+	notify_drain();
+	write_metrics();
+	why_close();
+	free(g.trigs);
+	for (i = 0; i < g.npend; i++)
+		free(g.pend[i].lines);
 	if (g.tail != NULL)
 		tail_close(g.tail);
 	fw_close(g.fw);

@@ -22,6 +22,9 @@ struct policy {
 	struct policy_conf conf;
 	struct cidr	*allow;
 	size_t		 nallow, nfixed, allowcap;
+	/* where each entry came from: POLICY_FROM_*, or a line of the file */
+	uint32_t	*allowfrom;
+	uint32_t	 fileline;	/* the allow file's line being read */
 	/*
 	 * Hosts counted toward the threshold: each owns a ring of its
 	 * last conf.count event times, found through the item's RING.
@@ -109,6 +112,7 @@ policy_free(struct policy *p)
 		return;
 	hset_free(&p->track);
 	free(p->allow);
+	free(p->allowfrom);
 	free(p->ring);
 	free(p->ringpos);
 	free(p->free);
@@ -117,12 +121,14 @@ policy_free(struct policy *p)
 
 /*
  * Add a prefix that is never blocked.  fixed: it stays when the allow
- * file is read again (the -a options, the machine's own addresses).
+ * file is read again: POLICY_FROM_OPTION (-a) or POLICY_FROM_OWN (the
+ * machine's own addresses); 0 for a line of the allow file.
  */
 int
 policy_allow(struct policy *p, const struct cidr *c, int fixed)
 {
 	struct cidr	*v;
+	uint32_t	*f;
 	size_t		 cap;
 
 	if (p->nallow == ALLOW_MAX) {
@@ -138,8 +144,13 @@ policy_allow(struct policy *p, const struct cidr *c, int fixed)
 		if ((v = reallocarray(p->allow, cap, sizeof(*v))) == NULL)
 			return -1;
 		p->allow = v;
+		if ((f = reallocarray(p->allowfrom, cap, sizeof(*f))) == NULL)
+			return -1;
+		p->allowfrom = f;
 		p->allowcap = cap;
 	}
+	p->allowfrom[p->nallow] = fixed ? (uint32_t)fixed :
+	    POLICY_FROM_FILE + p->fileline;
 	/* ::ffff:192.0.2.1 and 192.0.2.1 name one host */
 	p->allow[p->nallow] = *c;
 	cidr_unmap(&p->allow[p->nallow++]);
@@ -177,6 +188,7 @@ policy_allow_file(struct policy *p, const char *path, char *err,
 	}
 	while ((len = getline(&line, &cap, f)) != -1) {
 		n++;
+		p->fileline = n;
 		if (len > CONF_LINE_MAX + 1) {
 			snprintf(err, errlen, "%s:%u: line too long", path, n);
 			goto bad;
@@ -231,6 +243,46 @@ allow_match(const struct policy *p, const struct addr *a)
 	for (i = 0; i < p->nallow; i++)
 		if (cidr_match(&p->allow[i], a))
 			return 1;
+	return 0;
+}
+
+/*
+ * Why a host is never blocked, for --why: 1 with the reason in buf, 0
+ * when it may be blocked.  file: the allow file's name, for its lines.
+ */
+int
+policy_allowed_why(const struct policy *p, const struct addr *a,
+    const char *file, char *buf, size_t len)
+{
+	struct addr	 u;
+	char		 c[ADDR_STRLEN + 4];
+	size_t		 i;
+	uint32_t	 from;
+
+	addr_unmap(a, &u);
+	if (addr_special(a) || addr_special(&u)) {
+		snprintf(buf, len, "a special address (unspecified, loopback, "
+		    "multicast or broadcast), never blocked");
+		return 1;
+	}
+	for (i = 0; i < p->nallow; i++) {
+		if (!cidr_match(&p->allow[i], a) && !(u.family != a->family &&
+		    cidr_match(&p->allow[i], &u)))
+			continue;
+		if (addr_fmt(&p->allow[i].addr, c, sizeof(c) - 4) == -1)
+			c[0] = '\0';
+		snprintf(c + strlen(c), 5, "/%u", p->allow[i].plen);
+		from = p->allowfrom[i];
+		if (from == POLICY_FROM_OPTION)
+			snprintf(buf, len, "on the allow list: -a %s", c);
+		else if (from == POLICY_FROM_OWN)
+			snprintf(buf, len, "an address of this machine");
+		else
+			snprintf(buf, len, "on the allow list: %s, line %u: %s",
+			    file != NULL ? file : "the allow file",
+			    from - POLICY_FROM_FILE, c);
+		return 1;
+	}
 	return 0;
 }
 

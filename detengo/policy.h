@@ -23,6 +23,11 @@ struct policy_conf {
 
 struct policy;
 
+/* where an allow entry came from (policy_allow's fixed) */
+#define POLICY_FROM_OPTION	1	/* -a */
+#define POLICY_FROM_OWN		2	/* an address of this machine */
+#define POLICY_FROM_FILE	3	/* + the line of the allow file */
+
 unsigned	 policy_trigger(const char *);
 int		 policy_parse_triggers(const char *, unsigned *);
 int		 policy_parse_threshold(const char *, unsigned *, unsigned *);
@@ -33,6 +38,8 @@ int		 policy_allow_file(struct policy *, const char *, char *,
 		    size_t);
 void		 policy_allow_reset(struct policy *);
 int		 policy_allowed(const struct policy *, const struct addr *);
+int		 policy_allowed_why(const struct policy *, const struct addr *,
+		    const char *, char *, size_t);
 enum policy_verdict policy_decide(struct policy *, const char *,
 		    const struct addr *, int64_t, int);
 const char	*policy_reason(enum policy_verdict);
