@@ -82,6 +82,9 @@ T_ports_SRCS=	tests/unit/t_ports.c common/ports.c
 T_hash_SRCS=	tests/unit/t_hash.c common/hash.c
 T_oidx_SRCS=	tests/unit/t_oidx.c detengo/oidx.c
 T_metrics_SRCS=	tests/unit/t_metrics.c common/metrics.c
+T_why_SRCS=	tests/unit/t_why.c detengo/why.c detengo/state.c detengo/oidx.c \
+		common/addr.c common/ascii.c common/hash.c
+T_notify_SRCS=	tests/unit/t_notify.c detengo/notify.c common/log.c
 T_hset_SRCS=	tests/unit/t_hset.c detengo/hset.c detengo/oidx.c common/addr.c \
 		common/ascii.c common/hash.c
 T_ring_SRCS=	tests/unit/t_ring.c capturo/ring.c
