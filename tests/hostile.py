@@ -281,8 +281,8 @@ SCHEMA = {
     "close": COMMON + [("how", 1), ("msgs", 1)],
     "refused": COMMON + [("verb", 1), ("from", 0), ("to", 0), ("reply", 1)],
     "unheard": COMMON + [("pending", 0)],
-    "block": [("sid", 0), ("src", 0), ("host", 1), ("chain", 0),
-              ("ports", 0), ("until", 0)],
+    "block": [("sid", 0), ("src", 0), ("mac", 0), ("host", 1),
+              ("chain", 0), ("ports", 0), ("until", 0), ("reason", 0)],
     "skip": [("sid", 0), ("src", 0), ("host", 1), ("reason", 1)],
     "unblock": [("host", 1), ("reason", 0)],
 }

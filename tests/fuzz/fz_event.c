@@ -46,7 +46,8 @@ static const struct {
 	{ "message",	{ "!sid", "!src", "!dst", "mac", "subject", "msgid",
 			  "!size", "!rcpts", "reply" } },
 	{ "close",	{ "!sid", "!src", "!dst", "mac", "!how", "!msgs" } },
-	{ "block",	{ "sid", "src", "!host", "chain", "ports", "until" } },
+	{ "block",	{ "sid", "src", "mac", "!host", "chain", "ports", "until",
+			  "reason" } },
 	{ "unblock",	{ "!host", "reason" } },
 	{ "skip",	{ "sid", "src", "!host", "!reason" } },
 };
