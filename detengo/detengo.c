@@ -1050,7 +1050,7 @@ cmd_flush(void)
 static int
 cmd_why(const struct opts *o)
 {
-	struct addr		 a;
+	struct addr		 a, u;
 	char			 host[ADDR_STRLEN], err[512], t[32];
 	const char		*file = g.allowfile;
 	const struct state_block *b;
@@ -1058,11 +1058,13 @@ cmd_why(const struct opts *o)
 	size_t			 i;
 	int			 said;
 
-	if (addr_parse(o->why, &a) == -1) {
+	if (addr_parse(o->why, &u) == -1) {
 		fprintf(stderr, "detengo: --why: not an address: %s\n",
 		    o->why);
 		return EX_USAGE;
 	}
+	/* ::ffff:192.0.2.7 is 192.0.2.7, as the state has it */
+	addr_unmap(&u, &a);
 	addr_fmt(&a, host, sizeof(host));
 	if (g.statepath == NULL)
 		g.statepath = STATE_DEFAULT;
@@ -1607,12 +1609,15 @@ setup(const struct opts *o)
 
 /* --list, --unblock, --flush: one look at the firewall, then exit */
 static int
-run_command(const struct opts *o)
+run_command(struct opts *o)
 {
 	int	 r;
 
-	if (o->cmd == O_WHY)
-		return cmd_why(o);
+	if (o->cmd == O_WHY) {
+		r = cmd_why(o);
+		free(o->allow);
+		return r;
+	}
 	g.fw = open_fw();
 	r = o->cmd == O_LIST ? cmd_list() : o->cmd == O_UNBLOCK ?
 	    cmd_unblock(o->unblock) : cmd_flush();
