@@ -215,7 +215,8 @@ clean:
 # `make fuzz-merge` adds what `make fuzz` found to the committed corpus.
 FUZZ_CC?=	clang
 FUZZ_SECONDS?=	60
-FUZZ_TARGETS=	smtp reasm event state mime decode
+# every tests/fuzz/fz_NAME.c, with its sources in FZ_NAME_SRCS
+FUZZ_TARGETS=	$(patsubst tests/fuzz/fz_%.c,%,$(wildcard tests/fuzz/fz_*.c))
 FUZZ_FLAGS=	-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 		-fno-sanitize-recover=all
 FZ=		obj-fuzz
@@ -240,7 +241,12 @@ $(S)/tests/fuzz/fz_$(1): $(call objs,$(S),tests/fuzz/fz_$(1).c \
     tests/fuzz/onefile.c $(FZ_$(1)_SRCS))
 	$$(CC) $$(CFLAGS) $$(SANFLAGS) -o $$@ $$^
 endef
+$(foreach t,$(FUZZ_TARGETS),$(if $(FZ_$(t)_SRCS),,$(error tests/fuzz/fz_$(t).c: \
+    name the sources it links in FZ_$(t)_SRCS in the Makefile)))
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzzer,$(t))))
+
+fuzz-targets:
+	@echo $(FUZZ_TARGETS)
 
 fuzz-build: $(foreach t,$(FUZZ_TARGETS),$(FZ)/fz_$(t))
 
@@ -261,6 +267,7 @@ fuzz-merge:
 fuzz-clean:
 	rm -rf $(FZ) $(S)/tests/fuzz
 
-.PHONY: fuzz fuzz-build fuzz-check fuzz-merge fuzz-replay fuzz-clean
+.PHONY: fuzz fuzz-build fuzz-check fuzz-merge fuzz-replay fuzz-clean \
+	fuzz-targets
 
 -include $(shell find $(FZ) -name '*.d' 2>/dev/null)

@@ -18,7 +18,8 @@ cd "$(dirname "$0")/../.." || exit 1
 mode=${1:-check}
 secs=${2:-5}
 shift 2 2>/dev/null
-targets=${*:-smtp reasm event state mime decode}
+# the Makefile's list: every tests/fuzz/fz_NAME.c
+targets=${*:-$(${MAKE:-make} -s --no-print-directory fuzz-targets)}
 FZ=obj-fuzz
 fail=0
 
