@@ -26,6 +26,7 @@
 #include "bounds.h"
 #include "copy.h"
 #include "log.h"
+#include "metrics.h"
 #include "ports.h"
 #include "ring.h"
 
@@ -39,6 +40,30 @@ static uint64_t		 npkts, nfrags, nshort, ncut;
 static int			 copies, snapmax;
 static struct timeval		 lastts;
 static int			 cutseen;	/* a frame cut, since the drain */
+/* -i: the kernel's drop counters, kept in 64 bits (pcap_stats' wrap) */
+static int			 live;
+static uint64_t			 kdrop, kifdrop;
+static u_int			 kdrop_last, kifdrop_last;
+
+/*
+ * The events capturo makes, as the schema of common/event.c names them,
+ * counted per name for -M: each has its series from the start, at 0
+ * too, so that a rate is defined before the first one.  The last slot
+ * counts any other name (none: metrics.sh checks that the series add
+ * up to the events of the statistics line).
+ */
+static const char *const evnames[] = {
+	"connect", "helo", "auth", "starttls", "mail", "rcpt", "message",
+	"close", "refused", "unheard"
+};
+#define NEVNAMES	(sizeof(evnames) / sizeof(evnames[0]))
+static uint64_t			 evcount[NEVNAMES + 1];
+
+/* -M: the metrics file, when it is next due, and a failure told */
+static const char		*mpath;
+static time_t			 mstart;
+static struct timespec		 mnext;
+static int			 mfailed;
 
 static long	 num(const char *, long, long, const char *);
 
@@ -46,9 +71,9 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: capturo [-dhJSv] [-B KiB] [-F flows] [-i interface] [-p ports]\n"
-"               [-r file] [-s snaplen] [-T seconds] [-w file] [-Z user]\n"
-"               [expression]\n"
+"usage: capturo [-dhJSv] [-B KiB] [-F flows] [-i interface] [-M file]\n"
+"               [-p ports] [-r file] [-s snaplen] [-T seconds] [-w file]\n"
+"               [-Z user] [expression]\n"
 "       capturo -D\n");
 }
 
@@ -69,7 +94,12 @@ on_signal(int sig)
 static void
 emit_line(void *ctx, struct ev_buf *b)
 {
+	size_t	 i;
+
 	(void)ctx;
+	for (i = 0; i < NEVNAMES && strcmp(b->name, evnames[i]) != 0; i++)
+		;
+	evcount[i]++;
 	if (evout_event(&out, b) == -1 && !sig_stop) {
 		log_warnx("output closed by its reader; stopping");
 		sig_stop = 1;
@@ -136,23 +166,38 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	}
 }
 
+/* -i: the kernel's counters now; 0, or -1 when it cannot tell */
+static int
+kernel_stats(void)
+{
+	struct pcap_stat	 ps;
+
+	if (!live || pcap_stats(pc, &ps) == -1)
+		return -1;
+	/* u_int counters that wrap: each step added, modulo 2^32 */
+	kdrop += (u_int)(ps.ps_drop - kdrop_last);
+	kdrop_last = ps.ps_drop;
+	kifdrop += (u_int)(ps.ps_ifdrop - kifdrop_last);
+	kifdrop_last = ps.ps_ifdrop;
+	return 0;
+}
+
 static void
 stats(void)
 {
-	struct pcap_stat	 ps;
 	struct flow_stats	 fs;
-	int			 live;
+	int			 known;
 
 	struct copy_stats	 cs;
 	char			 drop[128];
 
 	flow_stats(ft, &fs);
 	copy_stats(&cs);
-	memset(&ps, 0, sizeof(ps));
-	live = pc != NULL && pcap_stats(pc, &ps) == 0;
-	if (live)
-		snprintf(drop, sizeof(drop), "dropped=%u ifdropped=%u "
-		    "copied=%llu cut=%llu", ps.ps_drop, ps.ps_ifdrop,
+	known = kernel_stats() == 0;
+	if (known)
+		snprintf(drop, sizeof(drop), "dropped=%llu ifdropped=%llu "
+		    "copied=%llu cut=%llu", (unsigned long long)kdrop,
+		    (unsigned long long)kifdrop,
 		    (unsigned long long)cs.used, (unsigned long long)ncut);
 	else
 		snprintf(drop, sizeof(drop), "dropped=- ifdropped=- "
@@ -168,6 +213,118 @@ stats(void)
 	    (unsigned long long)nshort, (unsigned long long)fs.nomem,
 	    (unsigned long long)out.delayed,
 	    (unsigned long long)out.lost);
+}
+
+/* -M: one counter or gauge with its help, no labels */
+static void
+metric(struct metrics *m, const char *name, const char *type,
+    const char *help, uint64_t v)
+{
+	metrics_head(m, name, type, help);
+	metrics_u64(m, name, NULL, NULL, v);
+}
+
+/*
+ * -M: the statistics line's counts, in the text format node_exporter's
+ * textfile collector reads, written whole under a temporary name and
+ * renamed.  A failure is told once, and again only after a success;
+ * the capture goes on in any case.
+ */
+static void
+metrics_write(void)
+{
+	struct metrics		 m;
+	struct flow_stats	 fs;
+	struct copy_stats	 cs;
+	size_t			 i;
+
+	if (mpath == NULL)
+		return;
+	flow_stats(ft, &fs);
+	copy_stats(&cs);
+	if (metrics_begin(&m, mpath) == -1)
+		goto bad;
+	metric(&m, "capturo_start_time_seconds", "gauge",
+	    "When capturo started, in seconds since the epoch.", mstart);
+	metric(&m, "capturo_packets_total", "counter",
+	    "Packets read from the capture, after the filter.", npkts);
+	if (kernel_stats() == 0) {
+		metric(&m, "capturo_kernel_drops_total", "counter",
+		    "Packets the filter took that the kernel dropped for "
+		    "lack of room in the capture ring (pcap_stats ps_drop; "
+		    "raise -B).", kdrop);
+		metric(&m, "capturo_interface_drops_total", "counter",
+		    "Packets the interface or its driver dropped, of any "
+		    "kind, since the capture began (pcap_stats ps_ifdrop).",
+		    kifdrop);
+		metric(&m, "capturo_copies_total", "counter",
+		    "Frames longer than a ring slot read whole through the "
+		    "capture socket's queue.", cs.used);
+	}
+	metric(&m, "capturo_frames_cut_total", "counter",
+	    "Frames read cut short: longer than -s, or than a ring slot "
+	    "with no whole copy queued.", ncut);
+	metric(&m, "capturo_fragments_total", "counter",
+	    "IP fragments, counted and not reassembled.", nfrags);
+	metric(&m, "capturo_malformed_packets_total", "counter",
+	    "Packets too short or malformed to decode.", nshort);
+	metric(&m, "capturo_flows_total", "counter",
+	    "Connections followed since the start.", fs.flows);
+	metric(&m, "capturo_flows_active", "gauge",
+	    "Connections followed now.", fs.active);
+	metric(&m, "capturo_flows_evicted_total", "counter",
+	    "Connections closed to make room in the table (raise -F).",
+	    fs.evicted);
+	metric(&m, "capturo_nomem_total", "counter",
+	    "Connections left without their SMTP parser, or not followed, "
+	    "for lack of memory.", fs.nomem);
+	metric(&m, "capturo_gap_bytes_total", "counter",
+	    "Bytes of the connections that were never captured, skipped.",
+	    fs.gapbytes);
+	metrics_head(&m, "capturo_events_total", "counter",
+	    "Event lines made, by event.");
+	for (i = 0; i < NEVNAMES; i++)
+		metrics_u64(&m, "capturo_events_total", "event", evnames[i],
+		    evcount[i]);
+	if (evcount[NEVNAMES] > 0)
+		metrics_u64(&m, "capturo_events_total", "event", "other",
+		    evcount[NEVNAMES]);
+	metric(&m, "capturo_lines_delayed_total", "counter",
+	    "Event lines that waited because the event log could not be "
+	    "written.", out.delayed);
+	metric(&m, "capturo_lines_lost_total", "counter",
+	    "Event lines dropped: too many waiting, a reader of standard "
+	    "output that stopped, or still waiting at exit.", out.lost);
+	metric(&m, "capturo_backlog_bytes", "gauge",
+	    "Bytes of event lines waiting for the event log.", out.backlen);
+	if (metrics_commit(&m) == -1)
+		goto bad;
+	if (mfailed)
+		log_info("%s: metrics written again", mpath);
+	mfailed = 0;
+	return;
+bad:
+	if (!mfailed)
+		log_warn("%s: the metrics cannot be written (tried every %d s)",
+		    mpath, METRICS_EVERY);
+	mfailed = 1;
+}
+
+/* -M: the file, when it is due (every METRICS_EVERY seconds) */
+static void
+metrics_tick(void)
+{
+	struct timespec	 now;
+
+	if (mpath == NULL)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec < mnext.tv_sec || (now.tv_sec == mnext.tv_sec &&
+	    now.tv_nsec < mnext.tv_nsec))
+		return;
+	metrics_write();
+	mnext = now;
+	mnext.tv_sec += METRICS_EVERY;
 }
 
 /* tcpdump's choice: the first interface that is up and not loopback */
@@ -439,7 +596,7 @@ struct opts {
 	struct flow_conf conf;
 	uint16_t	 ports[PORTS_MAX];
 	int		 nports;
-	const char	*iface, *rfile, *user, *wfile;
+	const char	*iface, *rfile, *user, *wfile, *metrics;
 	char		*expr;		/* the rest of the line, or NULL */
 	int		 snaplen, bufkib, debug, usesyslog, json;
 };
@@ -480,6 +637,9 @@ parse_option(int ch, const char *arg, struct opts *o)
 		break;
 	case 'J':
 		o->json = 1;
+		break;
+	case 'M':
+		o->metrics = arg;
 		break;
 	case 'p':
 		if ((o->nports = ports_parse(arg, o->ports, PORTS_MAX)) == -1) {
@@ -523,13 +683,14 @@ parse_options(int argc, char *argv[], struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "help",	no_argument,	NULL, 'h' },
+		{ "metrics",	required_argument, NULL, 'M' },
 		{ "version",	no_argument,	NULL, 'V' },
 		{ NULL,		0,		NULL, 0 }
 	};
 	size_t	 elen;
 	int	 ch, i, r;
 
-	while ((ch = getopt_long(argc, argv, "B:dDF:hi:Jp:r:s:ST:vw:Z:",
+	while ((ch = getopt_long(argc, argv, "B:dDF:hi:JM:p:r:s:ST:vw:Z:",
 	    longopts, NULL)) != -1)
 		if ((r = parse_option(ch, optarg, o)) != -1)
 			return r;
@@ -566,6 +727,7 @@ open_capture(struct opts *o)
 			o->iface = default_iface();
 		pc = open_live(o->iface, o->snaplen, o->bufkib);
 	}
+	live = o->rfile == NULL;
 	dlt = pcap_datalink(pc);
 	/*
 	 * The link types decode_packet() reads, as capturo(8) lists them.
@@ -580,6 +742,29 @@ open_capture(struct opts *o)
 		live_copies(o->iface, pc, o->snaplen);
 }
 
+/*
+ * -M: a name in .prom whose directory takes a new file, checked before
+ * anything is opened, and again as the -Z user, who writes it from then
+ * on; 0, or the message is printed and -1.
+ */
+static int
+metrics_start(const struct opts *o, int dropped)
+{
+	char	 err[PATH_MAX + 256];
+
+	if (o->metrics == NULL)
+		return 0;
+	if (metrics_check(o->metrics, err, sizeof(err)) == -1) {
+		if (dropped)
+			fprintf(stderr, "capturo: -M, as the user %s (-Z): "
+			    "%s\n", o->user, err);
+		else
+			fprintf(stderr, "capturo: -M %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* diagnostics, the capture, the output, privileges, the flows, signals */
 static int
 setup(struct opts *o)
@@ -589,6 +774,8 @@ setup(struct opts *o)
 
 	log_init("capturo", !o->usesyslog);
 	log_setverbose(o->debug);
+	if (metrics_start(o, 0) == -1)
+		return EX_USAGE;
 
 	/* acquire: the capture, then the log */
 	open_capture(o);
@@ -607,8 +794,11 @@ setup(struct opts *o)
 	if (o->rfile != NULL && rreg && evout_batch(&out) == -1)
 		fatal("the output batch");
 	/* then drop */
-	if (o->user != NULL)
+	if (o->user != NULL) {
 		drop_privs(o->user, out.fd);
+		if (metrics_start(o, 1) == -1)
+			return EX_USAGE;
+	}
 	o->conf.ports = o->ports;
 	o->conf.nports = o->nports;
 	if ((ft = flow_new(&o->conf, emit_line, NULL)) == NULL)
@@ -629,6 +819,10 @@ setup(struct opts *o)
 		log_info("listening on %s, ports %u%s, link type %s", o->iface,
 		    o->ports[0], o->nports > 1 ? " and more" : "",
 		    pcap_datalink_val_to_name(dlt));
+	/* the first metrics at once, then every METRICS_EVERY seconds */
+	mpath = o->metrics;
+	mstart = time(NULL);
+	metrics_tick();
 	return EX_OK;
 }
 
@@ -655,6 +849,7 @@ run(const struct opts *o)
 		if (sig_usr1) {
 			sig_usr1 = 0;
 			stats();
+			metrics_write();
 		}
 		if (o->rfile != NULL) {
 			i = pcap_dispatch(pc, FILE_DISPATCH_MAX, on_packet,
@@ -702,6 +897,7 @@ run(const struct opts *o)
 		}
 		if (out.backlen > 0)
 			evout_flush(&out);
+		metrics_tick();
 	}
 	return r;
 }
@@ -721,6 +917,7 @@ finish(struct opts *o, int r)
 	/* the lines left in the backlog count in lost= */
 	evout_close(&out);
 	stats();
+	metrics_write();
 	if (out.lost > 0 && r == EX_OK)
 		r = EX_RUNTIME;
 	pcap_close(pc);
