@@ -79,6 +79,9 @@ check)
 	need ethtool have ethtool
 	need clang have clang
 	need libclang-rt-14-dev test -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+	# tests/metrics.sh: node_exporter serves the -M files, curl scrapes it
+	need prometheus-node-exporter test -x /usr/bin/prometheus-node-exporter
+	need curl have curl
 	;;
 bench)
 	need tcpdump have tcpdump
