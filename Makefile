@@ -65,7 +65,8 @@ DETENGO_SRCS=	detengo/detengo.c \
 		detengo/hset.c \
 		detengo/oidx.c \
 		detengo/notify.c \
-		detengo/why.c
+		detengo/why.c \
+		detengo/sig.c
 
 # unit tests: name and the sources each one links
 T_event_SRCS=	tests/unit/t_event.c common/event.c common/addr.c common/ascii.c
@@ -83,6 +84,8 @@ T_hash_SRCS=	tests/unit/t_hash.c common/hash.c
 T_oidx_SRCS=	tests/unit/t_oidx.c detengo/oidx.c
 T_metrics_SRCS=	tests/unit/t_metrics.c common/metrics.c
 T_why_SRCS=	tests/unit/t_why.c detengo/why.c detengo/state.c detengo/oidx.c \
+		common/addr.c common/ascii.c common/hash.c
+T_sig_SRCS=	tests/unit/t_sig.c detengo/sig.c detengo/hset.c detengo/oidx.c \
 		common/addr.c common/ascii.c common/hash.c
 T_notify_SRCS=	tests/unit/t_notify.c detengo/notify.c common/log.c
 T_hset_SRCS=	tests/unit/t_hset.c detengo/hset.c detengo/oidx.c common/addr.c \

@@ -170,6 +170,27 @@
 #define SMTP_ENV_MAX		4096
 /* a HELO name or an AUTH user name */
 #define SMTP_NAME_MAX		256
+/*
+ * A TLS ClientHello gathered for its server name (capturo/tls.c), the
+ * handshake message with its 4-byte header.  Real ones are 200 to 600
+ * bytes (the padding extension makes many exactly 512), about 1.8 KiB
+ * with a post-quantum key share; 16 KiB is one plaintext record (RFC
+ * 8446 5.1).  A longer hello is not read: TLS_NOT, and no sni.
+ */
+#define TLS_HELLO_MAX		16384
+/*
+ * Extensions of one ClientHello walked for server_name.  Clients send
+ * about 20; each takes at least 4 bytes, so a TLS_HELLO_MAX hello may
+ * carry some 4,080.  The first TLS_EXT_MAX are read, framing checked;
+ * the rest are not looked at, and a server_name among them is not seen
+ * (the hello is TLS_DONE with no sni).
+ */
+#define TLS_EXT_MAX		1024
+/*
+ * A server name (RFC 6066 3 host_name): a DNS name is at most 253
+ * bytes as text (RFC 1035 2.3.4).  A longer one is no sni, not cut.
+ */
+#define TLS_SNI_MAX		255
 
 /* detengo: hosts remembered by the policy (thresholds, blocks) */
 #define POLICY_HOSTS_MAX	(1 << 20)
@@ -265,5 +286,22 @@
 #define WHY_FILE_MAX		(16 * 1024 * 1024)
 /* trigger lines of all hosts kept in memory, to find a block's earlier ones */
 #define WHY_RING		256
+
+/*
+ * -m shared: the hosts the signatures follow at once (past it the one
+ * whose newest observation is oldest is forgotten), and per host the
+ * distinct names and servers kept (a threshold N is at most this), the
+ * MAIL/RCPT outcomes kept for the refusal ratio, the blocklist refusals
+ * kept, and the sids named as a block's evidence.  The sets grow as
+ * used: a host with a name, a server and a MAIL holds about 220 bytes
+ * (t_sig), a host that fills them all about 1 KiB.
+ */
+#define SIG_HOSTS_MAX		(1 << 18)
+#define SIG_SET_MAX		16
+#define SIG_RATIO_MAX		32
+#define SIG_LISTED_MAX		4
+#define SIG_SIDS_MAX		8
+/* a signature's window: at most a day (its counts live in memory only) */
+#define SIG_WINDOW_MAX		86400
 
 #endif /* COMMON_BOUNDS_H */
