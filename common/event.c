@@ -26,11 +26,14 @@ static const struct schema schemas[] = {
 	{ "message",	{ CONN, "subject", "msgid", "!size", "!rcpts",
 			    "reply" } },
 	{ "close",	{ CONN, "!how", "!msgs" } },
-	{ "refused",	{ CONN, "!verb", "from", "to", "!reply" } },
+	{ "refused",	{ CONN, "!verb", "from", "to", "!reply", "esc", "listed",
+			    "named" } },
 	{ "unheard",	{ CONN, "pending" } },
+	{ "mx",		{ CONN, "!name" } },
+	{ "tls",	{ CONN, "sni" } },
 	/* detengo's own report lines */
 	{ "block",	{ "sid", "src", "mac", "!host", "chain", "ports", "until",
-			    "reason" } },
+			    "reason", "evidence", "sids" } },
 	{ "unblock",	{ "!host", "reason" } },
 	{ "skip",	{ "sid", "src", "!host", "!reason" } },
 };

@@ -190,7 +190,11 @@ metrics_commit(struct metrics *m)
 		errno = EBADF;
 		return -1;
 	}
-	if (fflush(m->f) == EOF || ferror(m->f) || fsync(fileno(m->f)) == -1) {
+	/*
+	 * No fsync: the rename alone gives a scrape a whole file, and after
+	 * a crash the next write, 15 s on, replaces whatever is left
+	 */
+	if (fflush(m->f) == EOF || ferror(m->f)) {
 		saved = errno;
 		metrics_abort(m);
 		errno = saved;

@@ -30,11 +30,20 @@
 #include "notify.h"
 #include "policy.h"
 #include "ports.h"
+#include "sig.h"
 #include "state.h"
 #include "tail.h"
 #include "why.h"
 
 #define STATE_DEFAULT	"/var/lib/detengo/state"
+/*
+ * -m shared: the volume signature's default, -t 50/3600: 50 messages
+ * in an hour is no person's pace, and well above a laptop's
+ */
+#define SHARED_VOLUME_COUNT	50
+#define SHARED_VOLUME_WINDOW	3600
+/* addresses of this machine remembered: a NAT gateway's outside one */
+#define OWN_MAX		64
 /* seconds between checks that the rules are still in the table */
 #define CHECK_EVERY	30
 /* milliseconds between saves of the position when nothing was blocked */
@@ -51,7 +60,9 @@ struct pending {
 	char		 sid[12];
 	char		 src[HOSTPORT_STRLEN];
 	char		 mac[24];
-	char		 reason[EVENT_NAME_MAX];	/* the trigger */
+	char		 reason[EVENT_NAME_MAX];	/* the trigger or signature */
+	char		 evidence[32];		/* "COUNT/SECONDS" */
+	char		 sids[SIG_SIDS_MAX * 9];	/* shared mode: the evidence */
 	char		*lines;		/* its trigger lines, the last decided */
 	int64_t		 read;		/* when its line was read, ns */
 };
@@ -63,6 +74,8 @@ struct opts {
 	size_t		 nallow;
 	const char	*wfile, *unblock, *triggers, *logpath, *why;
 	int		 cmd, debug, usesyslog, nports;
+	int		 portsgiven, tgiven, tset;
+	struct sig_conf	 sc;
 };
 
 /* the latency histogram's bounds, seconds: line read to rules in the kernel */
@@ -73,8 +86,10 @@ static const double lat_le[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 /* the reasons of a lift, and the skips, as the report lines name them */
 static const char *const unblock_why[] = { "expired", "allowed", "manual" };
 static const char *const skip_why[] = { "allowed", "already", "threshold" };
+/* a block's reason: the trigger event (strict), or the signature (shared) */
 static const char *const trig_names[] = { "connect", "helo", "auth",
-    "starttls", "mail", "rcpt", "message" };
+    "starttls", "mail", "rcpt", "message", "mx-fanout", "server-fanout",
+    "blocklisted", "refusal-ratio", "volume" };
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* a trigger line of the last few, to find a host's earlier ones */
@@ -93,6 +108,10 @@ static struct {
 	const char	*program;		/* -e */
 	int		 exectimeout;
 	int		 dry, once, fromstart;
+	int		 shared;		/* -m shared */
+	struct sig	*sig;
+	struct addr	 own[OWN_MAX];		/* this machine's addresses */
+	size_t		 nown;
 	char		 lift[PATH_MAX + 128];
 	int64_t		 expire;		/* seconds, 0: never */
 	struct fw_conf	 fwc;
@@ -220,6 +239,10 @@ report_block(const struct pending *p, int64_t until)
 	}
 	if (p->reason[0])
 		event_adds(&b, "reason", p->reason);
+	if (p->sids[0]) {
+		event_adds(&b, "evidence", p->evidence);
+		event_adds(&b, "sids", p->sids);
+	}
 	report(&b);
 }
 
@@ -244,7 +267,7 @@ blocked(const struct pending *p, int64_t since, int64_t until, int64_t now_ns)
 	size_t		 i;
 
 	addr_fmt(&p->host, host, sizeof(host));
-	why_block(host, since, until, p->reason, g.evidence,
+	why_block(host, since, until, p->reason, p->evidence,
 	    p->lines != NULL ? p->lines : "");
 	g.mblocks[name_index(trig_names, NELEM(trig_names), p->reason)]++;
 	if (p->read != 0)
@@ -497,6 +520,8 @@ pend_fill(struct pending *pe, const struct ev_rec *rec, const struct addr *src,
 
 	pe->host = *src;
 	copy_cut(pe->reason, sizeof(pe->reason), rec->name, strlen(rec->name));
+	snprintf(pe->evidence, sizeof(pe->evidence), "%s", g.evidence);
+	pe->sids[0] = '\0';
 	pe->mac[0] = '\0';
 	if ((m = event_get(rec, "mac", &mlen)) != NULL)
 		copy_cut(pe->mac, sizeof(pe->mac), m, mlen);
@@ -532,6 +557,206 @@ pend_fill(struct pending *pe, const struct ev_rec *rec, const struct addr *src,
 	pe->lines[off] = '\0';
 }
 
+/*
+ * A place in the batch for host a, or NULL.  A full batch the firewall
+ * refuses: wait for it rather than drop a host (the place in the log
+ * does not move meanwhile).  --once or a signal gives up: the line is
+ * read again at the next start.
+ */
+static struct pending *
+pend_new(const struct addr *a)
+{
+	if (g.npend == FW_BATCH_MAX)
+		commit_pending();
+	while (g.npend == FW_BATCH_MAX && !g.once && !sig_stop) {
+		poll(NULL, 0, 1000);
+		commit_pending();
+	}
+	if (g.npend == FW_BATCH_MAX)
+		return NULL;
+	if (hset_put(&g.pendset, a) == NULL) {
+		/* out of memory: what is pending goes now */
+		commit_pending();
+		if (g.npend != 0 || hset_put(&g.pendset, a) == NULL) {
+			log_warn("cannot hold a host to block");
+			return NULL;
+		}
+	}
+	return &g.pend[g.npend];
+}
+
+/* the events shared mode reads besides the triggers */
+static int
+shared_event(const char *name)
+{
+	return strcmp(name, "mx") == 0 || strcmp(name, "tls") == 0 ||
+	    strcmp(name, "refused") == 0 || strcmp(name, "connect") == 0 ||
+	    strcmp(name, "mail") == 0 || strcmp(name, "rcpt") == 0;
+}
+
+/* one of this machine's addresses (a NAT gateway's outside one) */
+static int
+own_addr(const struct addr *a)
+{
+	size_t	 i;
+
+	for (i = 0; i < g.nown; i++)
+		if (addr_eq(&g.own[i], a))
+			return 1;
+	return 0;
+}
+
+/*
+ * A refusal that names a blocklist counts against the client only if
+ * the address it names, when it names one, is the client's own, or
+ * this gateway's (the address the server saw, behind NAT)
+ */
+static int
+listed_here(const struct ev_rec *rec, const struct addr *src)
+{
+	const char	*v;
+	size_t		 len;
+	char		 buf[ADDR_STRLEN + 1];
+	struct addr	 a, u;
+
+	if (event_get(rec, "listed", NULL) == NULL)
+		return 0;
+	if ((v = event_get(rec, "named", &len)) == NULL)
+		return 1;
+	if (len >= sizeof(buf))
+		return 0;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	if (addr_parse(buf, &u) == -1)
+		return 0;
+	addr_unmap(&u, &a);
+	return addr_eq(&a, src) || own_addr(&a);
+}
+
+/* the sid field as a number, for the evidence */
+static uint32_t
+sid_num(const struct ev_rec *rec)
+{
+	const char	*v;
+	size_t		 len, i;
+	uint32_t	 n = 0;
+
+	if ((v = event_get(rec, "sid", &len)) == NULL)
+		return 0;
+	for (i = 0; i < len && i < 8; i++)
+		n = n << 4 | (uint32_t)(v[i] <= '9' ? v[i] - '0' :
+		    (v[i] | 0x20) - 'a' + 10);
+	return n;
+}
+
+/*
+ * Shared mode: the observations of one event, and a block when a
+ * signature fires.  1 when the line is done with (a block queued, or
+ * the host never to be blocked or blocked already), 0 to go on to the
+ * volume threshold (-t).
+ */
+static int
+shared_line(const struct ev_rec *rec, const struct addr *src,
+    const struct addr *dst, uint16_t dport, const char *p, size_t len,
+    const char *v, size_t vlen)
+{
+	struct sig_obs	 o[3];
+	struct sig_hit	 hit;
+	struct pending	*pe;
+	char		 key[300], a[ADDR_STRLEN];
+	const char	*k;
+	size_t		 klen, i, n = 0, off;
+	int		 fired = 0;
+
+	if (policy_allowed(g.pol, src))
+		return 1;
+	if (state_find(&g.st, src) != NULL || pending_has(src))
+		return 1;
+	memset(o, 0, sizeof(o));
+	for (i = 0; i < 3; i++) {
+		o[i].sec = rec->sec;
+		o[i].sid = sid_num(rec);
+	}
+	addr_fmt(dst, a, sizeof(a));
+	snprintf(key, sizeof(key), "a:%s", a);
+	if (strcmp(rec->name, "mx") == 0) {
+		if ((k = event_get(rec, "name", &klen)) == NULL)
+			return 1;
+		o[n].kind = SIG_OBS_MX;
+		o[n].key = k;
+		o[n++].keylen = klen;
+	} else if (strcmp(rec->name, "connect") == 0) {
+		/* direct to MX: the server is its address */
+		if (dport == 25) {
+			o[n].kind = SIG_OBS_SERVER;
+			o[n].key = key;
+			o[n++].keylen = strlen(key);
+		}
+	} else if (strcmp(rec->name, "tls") == 0) {
+		/* submission: the server is the name asked for, if any */
+		if (dport != 25) {
+			if ((k = event_get(rec, "sni", &klen)) != NULL &&
+			    klen + 3 < sizeof(key)) {
+				memcpy(key, "n:", 2);
+				for (i = 0; i < klen; i++)
+					key[2 + i] = (char)(k[i] >= 'A' &&
+					    k[i] <= 'Z' ? k[i] | 0x20 : k[i]);
+				key[2 + klen] = '\0';
+			}
+			o[n].kind = SIG_OBS_SERVER;
+			o[n].key = key;
+			o[n++].keylen = strlen(key);
+		}
+	} else if (strcmp(rec->name, "mail") == 0 ||
+	    strcmp(rec->name, "rcpt") == 0) {
+		/* submission in the clear: the server is its address */
+		if (dport != 25 && strcmp(rec->name, "mail") == 0) {
+			o[n].kind = SIG_OBS_SERVER;
+			o[n].key = key;
+			o[n++].keylen = strlen(key);
+		}
+		o[n++].kind = SIG_OBS_ATTEMPT;
+	} else if (strcmp(rec->name, "refused") == 0) {
+		if ((k = event_get(rec, "verb", &klen)) != NULL && klen == 4 &&
+		    (memcmp(k, "MAIL", 4) == 0 || memcmp(k, "RCPT", 4) == 0))
+			o[n++].kind = SIG_OBS_REFUSED;
+		if (listed_here(rec, src))
+			o[n++].kind = SIG_OBS_LISTED;
+	}
+	for (i = 0; i < n && !fired; i++) {
+		switch (sig_observe(g.sig, src, &o[i], &hit)) {
+		case -1:
+			log_warn("shared mode: an observation lost");
+			break;
+		case 1:
+			fired = 1;
+			break;
+		}
+	}
+	if (!fired)
+		return 0;
+	sig_forget(g.sig, src);
+	if ((pe = pend_new(src)) == NULL)
+		return 1;
+	pend_fill(pe, rec, src, p, len);
+	k = event_get(rec, "sid", &klen);
+	copy_cut(pe->sid, sizeof(pe->sid), k, k != NULL ? strnlen(k, 8) : 0);
+	copy_cut(pe->src, sizeof(pe->src), v, vlen);
+	copy_cut(pe->reason, sizeof(pe->reason), sig_name(hit.kind),
+	    strlen(sig_name(hit.kind)));
+	if (hit.kind == SIG_RATIO)
+		snprintf(pe->evidence, sizeof(pe->evidence), "%u/%u/%u",
+		    hit.count, hit.total, hit.window);
+	else
+		snprintf(pe->evidence, sizeof(pe->evidence), "%u/%u",
+		    hit.count, hit.window);
+	for (i = 0, off = 0; i < hit.nsids && off < sizeof(pe->sids); i++)
+		off += (size_t)snprintf(pe->sids + off, sizeof(pe->sids) - off,
+		    "%s%08x", i ? "," : "", hit.sids[i]);
+	g.npend++;
+	return 1;
+}
+
 /* one line of the log */
 static void
 on_line(void *ctx, const char *p, size_t len, int flags)
@@ -543,6 +768,7 @@ on_line(void *ctx, const char *p, size_t len, int flags)
 	uint16_t	 dport;
 	int		 r;
 	enum policy_verdict verdict;
+	struct pending	*pe;
 
 	(void)ctx;
 	g.lines++;
@@ -559,7 +785,8 @@ on_line(void *ctx, const char *p, size_t len, int flags)
 	}
 	if (r == 0) {
 		/* only the source of a well-formed event names a host */
-		if (!policy_trigger(rec.name))
+		if (!policy_trigger(rec.name) && !(g.shared &&
+		    shared_event(rec.name)))
 			return;
 		v = event_get(&rec, "src", &vlen);
 		if (v == NULL || addr_parse_hostport(v, vlen, &src, NULL) == -1) {
@@ -569,7 +796,8 @@ on_line(void *ctx, const char *p, size_t len, int flags)
 		    addr_parse_hostport(d, dlen, &dst, &dport) == -1) {
 			r = -1;
 			why = "dst is not an address and port";
-		} else if (!blocked_port(dport))
+		} else if (!blocked_port(dport) && !(g.shared &&
+		    strcmp(rec.name, "mx") == 0))
 			/* mail to another port: not stopped by our rules */
 			return;
 		else if (refused_starttls(&rec))
@@ -589,6 +817,10 @@ on_line(void *ctx, const char *p, size_t len, int flags)
 	if (pending_has(&src))
 		commit_pending();
 	trig_keep(&src, p, len);
+	if (g.shared && shared_line(&rec, &src, &dst, dport, p, len, v, vlen))
+		return;
+	if (g.shared && !policy_trigger(rec.name))
+		return;
 	verdict = policy_decide(g.pol, rec.name, &src, rec.sec,
 	    state_find(&g.st, &src) != NULL || pending_has(&src));
 	sid = event_get(&rec, "sid", NULL);
@@ -596,36 +828,21 @@ on_line(void *ctx, const char *p, size_t len, int flags)
 	case POLICY_IGNORE:
 		return;
 	case POLICY_BLOCK:
-		/*
-		 * A full batch the firewall refuses: wait for it rather
-		 * than drop a host (the place in the log does not move
-		 * meanwhile).  --once or a signal gives up: the line is
-		 * read again at the next start.
-		 */
-		if (g.npend == FW_BATCH_MAX)
-			commit_pending();
-		while (g.npend == FW_BATCH_MAX && !g.once && !sig_stop) {
-			poll(NULL, 0, 1000);
-			commit_pending();
-		}
-		if (g.npend == FW_BATCH_MAX)
+		if ((pe = pend_new(&src)) == NULL)
 			return;
-		if (hset_put(&g.pendset, &src) == NULL) {
-			/* out of memory: what is pending goes now */
-			commit_pending();
-			if (g.npend != 0 ||
-			    hset_put(&g.pendset, &src) == NULL) {
-				log_warn("cannot hold a host to block");
-				return;
-			}
+		pend_fill(pe, &rec, &src, p, len);
+		copy_cut(pe->sid, sizeof(pe->sid), sid, strnlen(sid, 8));
+		copy_cut(pe->src, sizeof(pe->src), v, vlen);
+		if (g.shared) {
+			copy_cut(pe->reason, sizeof(pe->reason), "volume", 6);
+			copy_cut(pe->sids, sizeof(pe->sids), sid,
+			    strnlen(sid, 8));
 		}
-		pend_fill(&g.pend[g.npend], &rec, &src, p, len);
-		copy_cut(g.pend[g.npend].sid, sizeof(g.pend[0].sid), sid,
-		    strnlen(sid, 8));
-		copy_cut(g.pend[g.npend].src, sizeof(g.pend[0].src), v, vlen);
 		g.npend++;
 		return;
 	default:
+		if (g.shared)
+			return;		/* a skip a line would flood the report */
 		report_skip(sid, v, &src, policy_reason(verdict));
 		return;
 	}
@@ -840,6 +1057,8 @@ allow_own(void)
 		} else
 			continue;
 		policy_allow(g.pol, &c, POLICY_FROM_OWN);
+		if (g.nown < OWN_MAX)
+			g.own[g.nown++] = c.addr;
 		/* and the broadcast address of its IPv4 subnet */
 		if (c.addr.family == AF_INET && (i->ifa_flags & IFF_BROADCAST) &&
 		    i->ifa_broadaddr != NULL &&
@@ -1378,6 +1597,26 @@ parse_option(int ch, const char *arg, struct opts *o)
 	case 'M':
 		g.metricspath = arg;
 		break;
+	case 'm':
+		if (strcmp(arg, "strict") == 0)
+			g.shared = 0;
+		else if (strcmp(arg, "shared") == 0)
+			g.shared = 1;
+		else {
+			fprintf(stderr, "detengo: -m takes strict or shared: "
+			    "%s\n", arg);
+			return EX_USAGE;
+		}
+		break;
+	case 'g': {
+		char	 err[512];
+
+		if (sig_parse(arg, &o->sc, err, sizeof(err)) == -1) {
+			fprintf(stderr, "detengo: %s\n", err);
+			return EX_USAGE;
+		}
+		break;
+	}
 	case O_EXECTIMEOUT:
 		errno = 0;
 		v = strtol(arg, &end, 10);
@@ -1403,6 +1642,7 @@ parse_option(int ch, const char *arg, struct opts *o)
 		g.dry = 1;
 		break;
 	case 'p':
+		o->portsgiven = 1;
 		if ((o->nports = ports_parse(arg, g.ports,
 		    FW_PORTS_MAX)) == -1) {
 			ports_usage("detengo", arg, FW_PORTS_MAX);
@@ -1416,6 +1656,7 @@ parse_option(int ch, const char *arg, struct opts *o)
 		o->usesyslog = 1;
 		break;
 	case 't':
+		o->tgiven = 1;
 		if (policy_parse_threshold(arg, &o->pc.count,
 		    &o->pc.window) == -1) {
 			fprintf(stderr, "detengo: -t takes COUNT/SECONDS"
@@ -1427,6 +1668,7 @@ parse_option(int ch, const char *arg, struct opts *o)
 		break;
 	case 'T':
 		o->triggers = arg;
+		o->tset = 1;
 		break;
 	case 'w':
 		o->wfile = arg;
@@ -1486,6 +1728,8 @@ parse_options(int argc, char *argv[], struct opts *o)
 		{ "exec",	required_argument, NULL, 'e' },
 		{ "exec-timeout", required_argument, NULL, O_EXECTIMEOUT },
 		{ "metrics",	required_argument, NULL, 'M' },
+		{ "mode",	required_argument, NULL, 'm' },
+		{ "signature",	required_argument, NULL, 'g' },
 		{ "why",	required_argument, NULL, O_WHY },
 		{ "help",	no_argument,	   NULL, 'h' },
 		{ "insert",	no_argument,	   NULL, 'I' },
@@ -1509,12 +1753,31 @@ parse_options(int argc, char *argv[], struct opts *o)
 	};
 	int	 ch, r;
 
-	while ((ch = getopt_long(argc, argv, "a:A:b:c:de:hIM:np:s:St:T:vw:W:x:",
+	while ((ch = getopt_long(argc, argv, "a:A:b:c:de:g:hIm:M:np:s:St:T:vw:W:x:",
 	    longopts, NULL)) != -1)
 		if ((r = parse_option(ch, optarg, o)) != -1)
 			return r;
 	argc -= optind;
 	argv += optind;
+	/*
+	 * Shared mode: blocks cover submission too (a bot with stolen
+	 * accounts uses 587 and 465), and the volume signature is -t
+	 * over MAIL FROMs, unless given
+	 */
+	if (g.shared) {
+		if (!o->portsgiven) {
+			g.ports[0] = 25;
+			g.ports[1] = 465;
+			g.ports[2] = 587;
+			o->nports = 3;
+		}
+		if (!o->tgiven) {
+			o->pc.count = SHARED_VOLUME_COUNT;
+			o->pc.window = SHARED_VOLUME_WINDOW;
+		}
+		if (!o->tset)
+			o->triggers = "mail";
+	}
 	if (policy_parse_triggers(o->triggers, &o->pc.triggers) == -1) {
 		fprintf(stderr, "detengo: -T takes a list of connect, helo, "
 		    "auth, starttls, mail, rcpt, message: %s\n", o->triggers);
@@ -1659,8 +1922,10 @@ run_follow(struct opts *o)
 			log_warn("%s.why: cannot open; blocks are made without "
 			    "their evidence for --why", g.statepath);
 	}
+	if (g.shared && (g.sig = sig_new(&o->sc)) == NULL)
+		fatal("sig_new");
 	/* with -t, a block's earlier trigger lines are its evidence too */
-	if (o->pc.count > 1 &&
+	if ((o->pc.count > 1 || g.shared) &&
 	    (g.trigs = calloc(WHY_RING, sizeof(*g.trigs))) == NULL)
 		fatal("calloc");
 	g.fw = open_fw();
@@ -1679,6 +1944,7 @@ run_follow(struct opts *o)
 	write_metrics();
 	why_close();
 	free(g.trigs);
+	sig_free(g.sig);
 	for (i = 0; i < g.npend; i++)
 		free(g.pend[i].lines);
 	if (g.tail != NULL)
@@ -1702,6 +1968,7 @@ main(int argc, char *argv[])
 	o.pc.count = 1;
 	o.pc.window = 1;
 	o.triggers = "mail,starttls";
+	sig_defaults(&o.sc);
 	o.nports = 1;
 	g.ports[0] = 25;
 	if ((r = parse_options(argc, argv, &o)) != -1 ||

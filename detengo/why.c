@@ -270,6 +270,7 @@ why_show(const char *statepath, const char *host, const struct state_block *b,
 	long long	 since, last = -1, lifted = -1;
 	char		 lastreason[64] = "", lastev[64] = "", liftwhy[64] = "";
 	long long	 lastuntil = 0;
+	unsigned	 e1, e2, e3;
 	FILE		*f;
 
 	if (whypath(path, sizeof(path), statepath) == -1 ||
@@ -323,14 +324,15 @@ why_show(const char *statepath, const char *host, const struct state_block *b,
 	timestr(lastuntil, u, sizeof(u));
 	fprintf(out, ", until %s\n", b != NULL && b->until != lastuntil ?
 	    (timestr(b->until, u, sizeof(u)), u) : u);
-	if (strncmp(lastev, "1/", 2) == 0 || lastev[0] == '\0')
+	/* "N/SECONDS", or "REFUSED/SENT/SECONDS" for the refusal ratio */
+	if (sscanf(lastev, "%u/%u/%u", &e1, &e2, &e3) == 3)
+		fprintf(out, "trigger: %s, %u refused of %u MAIL and RCPT "
+		    "within %u s\n", lastreason, e1, e2, e3);
+	else if (sscanf(lastev, "%u/%u", &e1, &e2) == 2 && e1 > 1)
+		fprintf(out, "trigger: %s, %u of them within %u s\n",
+		    lastreason, e1, e2);
+	else
 		fprintf(out, "trigger: %s\n", lastreason);
-	else {
-		ev = strchr(lastev, '/');
-		fprintf(out, "trigger: %s, %.*s of them within %s s\n",
-		    lastreason, ev != NULL ? (int)(ev - lastev) : 0, lastev,
-		    ev != NULL ? ev + 1 : "?");
-	}
 	if (nlines > 0)
 		fprintf(out, "the event line%s that led to it:\n%s",
 		    nlines == 1 ? "" : "s", lines);

@@ -46,8 +46,10 @@ static const struct {
 	{ "message",	{ "!sid", "!src", "!dst", "mac", "subject", "msgid",
 			  "!size", "!rcpts", "reply" } },
 	{ "close",	{ "!sid", "!src", "!dst", "mac", "!how", "!msgs" } },
+	{ "mx",		{ "!sid", "!src", "!dst", "mac", "!name" } },
+	{ "tls",	{ "!sid", "!src", "!dst", "mac", "sni" } },
 	{ "block",	{ "sid", "src", "mac", "!host", "chain", "ports", "until",
-			  "reason" } },
+			  "reason", "evidence", "sids" } },
 	{ "unblock",	{ "!host", "reason" } },
 	{ "skip",	{ "sid", "src", "!host", "!reason" } },
 };
