@@ -152,7 +152,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: detengo [-dInSv] [-a cidr] [-A file] [-b backend] [-c chain]\n"
-"               [-e program] [-M file] [-p ports] [-s statefile]\n"
+"               [-e program] [-g signature=spec] [-M file]\n"
+"               [-m strict|shared] [-p ports] [-s statefile]\n"
 "               [-t count/seconds] [-T triggers] [-w file] [-W seconds]\n"
 "               [-x duration] [--exec-timeout seconds] [--once]\n"
 "               [--from-start] logfile | -\n"
