@@ -43,6 +43,8 @@
 #define TCP_HDR_MIN		20	/* RFC 9293 3.1 */
 
 #define IPPROTO_TCP_NUM		6
+#define IPPROTO_UDP_NUM		17
+#define UDP_HDR_LEN		8	/* RFC 768 */
 #define IP6_FRAG_LEN		8
 
 static uint16_t
@@ -84,6 +86,32 @@ decode_tcp(const uint8_t *p, size_t len, struct pkt *out)
 }
 
 /*
+ * The UDP header, RFC 768: its length field trims the payload (never
+ * past what the IP layer found); a length below the header's own is
+ * malformed.  The checksum is not checked, as for TCP.
+ */
+static int
+decode_udp(const uint8_t *p, size_t len, struct pkt *out)
+{
+	size_t	ulen;
+
+	if (len < UDP_HDR_LEN)
+		return DECODE_SHORT;
+	ulen = rd16(p + 4);
+	if (ulen < UDP_HDR_LEN)
+		return DECODE_SHORT;
+	if (ulen < len)
+		len = ulen;
+	out->sport = rd16(p);
+	out->dport = rd16(p + 2);
+	out->seq = out->ack = 0;
+	out->flags = 0;
+	out->data = p + UDP_HDR_LEN;
+	out->len = len - UDP_HDR_LEN;
+	return DECODE_UDP;
+}
+
+/*
  * IPv4, RFC 791 3.1.  The total length trims the packet, so Ethernet
  * padding of a short frame never becomes TCP payload; when the
  * capture was cut by the snap length, what was captured is used.  A
@@ -119,6 +147,8 @@ decode_ip4(const uint8_t *p, size_t len, struct pkt *out)
 	frag = rd16(p + IP4_FRAG_OFF);
 	if ((frag & IP4_FRAG_MASK) != 0)
 		return DECODE_FRAG;
+	if (p[9] == IPPROTO_UDP_NUM)
+		return decode_udp(p + hl, len - hl, out);
 	if (p[9] != IPPROTO_TCP_NUM)
 		return DECODE_OTHER;
 	return decode_tcp(p + hl, len - hl, out);
@@ -160,6 +190,8 @@ decode_ip6(const uint8_t *p, size_t len, struct pkt *out)
 		switch (nh) {
 		case IPPROTO_TCP_NUM:
 			return decode_tcp(p + off, len - off, out);
+		case IPPROTO_UDP_NUM:
+			return decode_udp(p + off, len - off, out);
 		case IP6_HOPOPTS:
 		case IP6_ROUTING:
 		case IP6_DSTOPTS:
@@ -186,7 +218,7 @@ decode_ip6(const uint8_t *p, size_t len, struct pkt *out)
 			off += IP6_FRAG_LEN;
 			break;
 		default:
-			/* no next header (59), ESP (50), UDP, ICMPv6... */
+			/* no next header (59), ESP (50), ICMPv6... */
 			return DECODE_OTHER;
 		}
 	}

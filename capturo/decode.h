@@ -35,7 +35,7 @@
  * One decoded packet.  The addresses and the family are filled in as
  * soon as the IP header is read, so they are also valid for
  * DECODE_FRAG and for non-TCP IP packets; the TCP fields only for
- * DECODE_TCP.
+ * DECODE_TCP, the ports and the payload for DECODE_UDP too.
  */
 struct pkt {
 	int		 family;	/* AF_INET or AF_INET6 */
@@ -54,6 +54,7 @@ struct pkt {
 #define DECODE_OTHER	1	/* not IP, or IP but not TCP */
 #define DECODE_FRAG	2	/* an IP fragment: not reassembled */
 #define DECODE_SHORT	3	/* truncated or malformed */
+#define DECODE_UDP	4	/* a UDP datagram: ports, data, len set */
 
 int	 decode_packet(int, const uint8_t *, size_t, struct pkt *);
 int	 decode_known(int);

@@ -61,8 +61,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	rc = decode_packet(dlt, p, len, &k);
 	FZ_CHECK(rc == DECODE_TCP || rc == DECODE_OTHER || rc == DECODE_FRAG ||
-	    rc == DECODE_SHORT, "result %d", rc);
+	    rc == DECODE_SHORT || rc == DECODE_UDP, "result %d", rc);
 	FZ_CHECK(k.has_mac == 0 || k.has_mac == 1, "has_mac %d", k.has_mac);
+	if (rc == DECODE_UDP) {
+		/* the payload right after an 8-byte header with these ports */
+		FZ_CHECK(k.data >= p + 8 && k.data <= p + len &&
+		    k.len <= (size_t)(p + len - k.data),
+		    "udp payload outside the capture");
+		FZ_CHECK(rd16(k.data - 8) == k.sport &&
+		    rd16(k.data - 6) == k.dport &&
+		    rd16(k.data - 4) >= 8 + k.len, "udp header");
+		for (i = 0; i < k.len; i++)
+			sum += k.data[i];
+	}
 	if (rc == DECODE_TCP) {
 		FZ_CHECK(k.family == AF_INET || k.family == AF_INET6,
 		    "family %d", k.family);

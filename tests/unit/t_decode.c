@@ -378,9 +378,23 @@ t_ip4_frag_other(void)
 	putb(&f, "\x00\x35\x00\x35\x00\x08\x00\x00", 8);
 	ip4_done(&f, ip);
 	rc = decode_packet(DLT_EN10MB, f.p, f.n, &k);
-	ok(rc == DECODE_OTHER && k.family == AF_INET &&
-	    memcmp(k.src, src4, 4) == 0, "ipv4 udp: DECODE_OTHER");
-	prefixes("ipv4 udp", DLT_EN10MB, &f, 34, DECODE_OTHER);
+	ok(rc == DECODE_UDP && k.family == AF_INET &&
+	    memcmp(k.src, src4, 4) == 0 && k.sport == 53 && k.dport == 53 &&
+	    k.len == 0, "ipv4 udp: DECODE_UDP, its ports, no payload");
+	prefixes("ipv4 udp", DLT_EN10MB, &f, 42, DECODE_UDP);
+	/* a query's payload, trimmed by the UDP length, not the frame */
+	f.n = 0;
+	put_ether(&f, 0x0800);
+	ip = put_ip4(&f, 0, 0, 17);
+	putb(&f, "\xc0\x01\x00\x35\x00\x0b\x00\x00" "abcXY", 13);
+	ip4_done(&f, ip);
+	rc = decode_packet(DLT_EN10MB, f.p, f.n, &k);
+	ok(rc == DECODE_UDP && k.sport == 49153 && k.dport == 53 &&
+	    k.len == 3 && memcmp(k.data, "abc", 3) == 0,
+	    "ipv4 udp: the UDP length trims the payload");
+	f.p[34 + 5] = 7;
+	ok(decode_packet(DLT_EN10MB, f.p, f.n, &k) == DECODE_SHORT,
+	    "ipv4 udp: a length below 8 is malformed");
 
 	/* ARP */
 	f.n = 0;
@@ -529,8 +543,8 @@ t_ip6(void)
 	ip = put_ip6(&f, 17);
 	putb(&f, "\x00\x35\x00\x35\x00\x08\x00\x00", 8);
 	ip6_done(&f, ip);
-	ok(decode_packet(DLT_EN10MB, f.p, f.n, &k) == DECODE_OTHER &&
-	    k.family == AF_INET6, "ipv6 udp: DECODE_OTHER");
+	ok(decode_packet(DLT_EN10MB, f.p, f.n, &k) == DECODE_UDP &&
+	    k.family == AF_INET6 && k.dport == 53, "ipv6 udp: DECODE_UDP");
 	f.p[14 + 6] = 59;
 	ok(decode_packet(DLT_EN10MB, f.p, f.n, &k) == DECODE_OTHER,
 	    "ipv6 no next header: DECODE_OTHER");
