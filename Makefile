@@ -92,6 +92,8 @@ T_hset_SRCS=	tests/unit/t_hset.c detengo/hset.c detengo/oidx.c common/addr.c \
 		common/ascii.c common/hash.c
 T_ring_SRCS=	tests/unit/t_ring.c capturo/ring.c
 T_copy_SRCS=	tests/unit/t_copy.c capturo/copy.c
+T_tls_SRCS=	tests/unit/t_tls.c capturo/tls.c
+T_dns_SRCS=	tests/unit/t_dns.c capturo/dns.c
 # The one list of unit tests: every tests/unit/t_NAME.c, so that a test file
 # added or renamed is built and run (its build fails until T_NAME_SRCS
 # names its sources).  tests/run.sh asks `make units` for it.  t_fw
@@ -230,6 +232,8 @@ FZ_state_SRCS=	detengo/state.c detengo/oidx.c common/addr.c common/ascii.c \
 		common/hash.c
 FZ_mime_SRCS=	capturo/mime.c common/ascii.c
 FZ_decode_SRCS=	capturo/decode.c
+FZ_tls_SRCS=	capturo/tls.c
+FZ_dns_SRCS=	capturo/dns.c
 
 $(FZ)/%.o: %.c common/bounds.h
 	@mkdir -p $(dir $@)
