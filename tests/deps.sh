@@ -77,6 +77,12 @@ check)
 	need tcpreplay have tcpreplay
 	# tests/offload.sh reads and sets the veths' offloads with it
 	need ethtool have ethtool
+	# tests/notify.sh: a private Postfix instance for notify-mail (and
+	# curl, below, for notify-webhook).  Another mail system that
+	# provides sendmail is left in place, since postfix would replace
+	# it: the test's mail part then skips
+	[ -x /usr/sbin/sendmail ] && [ ! -x /usr/sbin/postfix ] ||
+	    need postfix test -x /usr/sbin/postfix
 	need clang have clang
 	need libclang-rt-14-dev test -e /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 	# tests/metrics.sh: node_exporter serves the -M files, curl scrapes it
@@ -110,7 +116,10 @@ if [ ! -e $rcd ]; then
 	printf '#!/bin/sh\nexit 101\n' >$rcd && chmod 755 $rcd
 	trap 'rm -f $rcd' EXIT
 fi
-# postfix asks questions on install; it only lends its test programs here
+# postfix asks questions on install.  "No configuration": no main.cf, so
+# no mail system starts on this machine, now (policy-rc.d) or at boot
+# (postfix.service needs /etc/postfix/main.cf); the tests only lend its
+# programs (bench) or run an instance of their own (tests/notify.sh)
 echo "postfix postfix/main_mailer_type select No configuration" |
     debconf-set-selections 2>/dev/null
 # wireshark-common (tshark's) asks whether to install dumpcap setuid: no
