@@ -171,6 +171,22 @@
 /* a HELO name or an AUTH user name */
 #define SMTP_NAME_MAX		256
 /*
+ * Bytes of a refusal's text read for a blocklist (capturo/rbl.c): two
+ * SMTP_LINE_MAX lines; real ones are under 1 KB, Gmail's multi-line
+ * ones about 500 bytes.  The rest is not read.
+ */
+#define RBL_TEXT_MAX		4096
+/* an RFC 3463 enhanced status code, "5.999.999", and its NUL */
+#define RBL_ESC_MAX		12
+/* a blocklist's zone (listed=); a longer name in the text is not taken */
+#define RBL_ZONE_MAX		128
+/*
+ * Bytes before a listing phrase searched for the address it names:
+ * "Client host [IPv6] blocked using", Exim's "ADDR is in a black list
+ * at", cPanel's "[ADDR]:PORT is in an RBL" are within 64.
+ */
+#define RBL_NEAR		96
+/*
  * A TLS ClientHello gathered for its server name (capturo/tls.c), the
  * handshake message with its 4-byte header.  Real ones are 200 to 600
  * bytes (the padding extension makes many exactly 512), about 1.8 KiB
@@ -191,6 +207,20 @@
  * bytes as text (RFC 1035 2.3.4).  A longer one is no sni, not cut.
  */
 #define TLS_SNI_MAX		255
+/*
+ * The text of a 4xx or 5xx reply kept for the refused event's
+ * blocklist (rbl.c), its lines joined: Postfix's reject_rbl_client
+ * text is about 150 bytes, Gmail's multi-line refusals about 500
+ */
+#define SMTP_REPLY_TEXT_MAX	1024
+/* a DNS name in wire form, labels and length bytes and the root's: RFC 1035 3.1 */
+#define DNS_NAME_WIRE_MAX	255
+/* a DNS name as text (capturo/dns.c): a wire byte is at most 4 characters (\DDD); the NUL */
+#define DNS_NAME_TEXT_MAX	(4 * DNS_NAME_WIRE_MAX + 1)
+/* compression pointers followed in one name: a real name takes one or two */
+#define DNS_PTR_MAX		16
+/* a DNS message on TCP held whole: twice a query with cookie and padding (RFC 8467) */
+#define DNS_TCP_MSG_MAX		1024
 
 /* detengo: hosts remembered by the policy (thresholds, blocks) */
 #define POLICY_HOSTS_MAX	(1 << 20)
