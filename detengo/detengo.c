@@ -1888,7 +1888,7 @@ run_command(struct opts *o)
 	fw_close(g.fw);
 	evout_close(&g.out);
 	/* the notice of a lift by hand */
-	notify_drain();
+	notify_drain(1);
 	return r;
 }
 
@@ -1940,8 +1940,11 @@ run_follow(struct opts *o)
 		fatal("malloc");
 	r = follow();
 	stats();
-	/* the notices still running or waiting, each up to its time */
-	notify_drain();
+	/*
+	 * The notices still running, each up to its time, and those
+	 * waiting unless a signal asked to stop
+	 */
+	notify_drain(!sig_stop);
 	write_metrics();
 	why_close();
 	free(g.trigs);

@@ -409,14 +409,22 @@ notify_next_ms(void)
 
 /*
  * At exit: what a burst left untold, what waits and what runs, each up
- * to its time.
+ * to its time.  Asked to stop (all 0), what runs is waited for but what
+ * waits is dropped, so that a stop takes at most one notice's time, not
+ * the queue's: a hung program with a full queue would be minutes.
  */
 void
-notify_drain(void)
+notify_drain(int all)
 {
 	if (n.program == NULL)
 		return;
 	summary();
+	if (!all && n.qlen > 0) {
+		log_warnx("stopping: %zu notice%s waiting not run", n.qlen,
+		    n.qlen == 1 ? "" : "s");
+		n.st.dropped += n.qlen;
+		n.qlen = 0;
+	}
 	notify_poll();
 	while (n.nrun > 0 || n.qlen > 0) {
 		(void)poll(NULL, 0, 20);

@@ -34,7 +34,7 @@ int	notify_init(const char *, const char *, const char *, int, char *,
 void	notify(const struct notice *);
 void	notify_poll(void);
 int	notify_next_ms(void);
-void	notify_drain(void);
+void	notify_drain(int);
 void	notify_getstats(struct notify_stats *);
 
 #endif /* NOTIFY_H */

@@ -1,5 +1,6 @@
 /* unit tests of the notices of -e (detengo/notify.c): real children */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -89,7 +90,8 @@ main(void)
 	char			 path[256], err[512], cmd[300];
 	struct notify_stats	 st;
 	double			 t0, t;
-	int			 i;
+	int			 i, status;
+	pid_t			 pid;
 
 	log_init("t_notify", 1);
 	if (mkdtemp(dir) == NULL) {
@@ -112,6 +114,32 @@ main(void)
 	    strstr(err, "chmod") != NULL, "not executable: %s", err);
 
 	/*
+	 * Asked to stop: what runs is waited for, what waits is dropped.
+	 * In a child, with notices and a burst window of its own: 6
+	 * notices of a hung program, 4 running; exit 0 when 2 were
+	 * dropped and the stop took one notice's time.
+	 */
+	script("sleeper", "sleep 100");
+	snprintf(path, sizeof(path), "%s/sleeper", dir);
+	fflush(stdout);
+	if ((pid = fork()) == 0) {
+		if (notify_init(path, "iptc", "detengo", 2, err,
+		    sizeof(err)) == -1)
+			_exit(3);
+		for (i = 0; i < 6; i++) {
+			char	 h[32];
+
+			snprintf(h, sizeof(h), "198.51.100.%d", 60 + i);
+			block(h);
+		}
+		t0 = mono();
+		notify_drain(0);
+		notify_getstats(&st);
+		_exit(st.dropped == 6 - NOTIFY_RUN_MAX && mono() - t0 < 4 ?
+		    0 : 1);
+	}
+
+	/*
 	 * The program: argv and environment to a file, then as told by
 	 * the file "mode": a hang, an exit 1, or at once
 	 */
@@ -130,7 +158,7 @@ main(void)
 	/* one notice: argv fixed, environment its own */
 	setenv("SECRET_OF_DETENGO", "x", 1);
 	block("198.51.100.25");
-	notify_drain();
+	notify_drain(1);
 	ok(contains("argv", "block|198.51.100.25|mail|"), "argv: block HOST "
 	    "REASON");
 	ok(contains("env", "DETENGO_MAC=52:54:00:6a:19:02") &&
@@ -151,7 +179,7 @@ main(void)
 	if (system(cmd) != 0)
 		printf("# %s failed\n", cmd);
 	block("198.51.100.26");
-	notify_drain();
+	notify_drain(1);
 	notify_getstats(&st);
 	ok(st.run == 2 && st.failed == 1, "an exit 1 is counted a failure");
 
@@ -177,7 +205,7 @@ main(void)
 	ok(lines("hung") == NOTIFY_RUN_MAX, "%d of them run at once (%d "
 	    "started)", NOTIFY_RUN_MAX, lines("hung"));
 	t0 = mono();
-	notify_drain();
+	notify_drain(1);
 	t = mono() - t0;
 	notify_getstats(&st);
 	ok(lines("hung") == 6 && st.failed == 7, "all six ran, and each "
@@ -202,12 +230,18 @@ main(void)
 	notify_getstats(&st);
 	ok(st.untold >= 200 - NOTIFY_BURST, "a burst of 200: %llu untold "
 	    "one by one", (unsigned long long)st.untold);
-	notify_drain();
+	notify_drain(1);
 	ok(contains("argv", "summary|"), "and told in one summary");
 	ok(contains("env", "DETENGO_BLOCKS="), "which counts the blocks");
 	notify_getstats(&st);
 	ok(st.dropped == 0, "nothing dropped: the burst's rest is summed, "
 	    "not queued");
+
+	status = -1;
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a stop: those "
+	    "running waited for, those waiting dropped (status %d)", status);
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
