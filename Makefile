@@ -4,6 +4,7 @@ PREFIX?=	/usr/local
 BINDIR?=	$(PREFIX)/sbin
 MANDIR?=	$(PREFIX)/share/man
 EXDIR?=		$(PREFIX)/share/doc/capturo/examples
+DATADIR?=	$(PREFIX)/share/detengo
 DESTDIR?=
 
 CC?=		cc
@@ -51,7 +52,10 @@ CAPTURO_SRCS=	capturo/capturo.c \
 		capturo/smtp.c \
 		capturo/mime.c \
 		capturo/ring.c \
-		capturo/copy.c
+		capturo/copy.c \
+		capturo/dns.c \
+		capturo/tls.c \
+		capturo/rbl.c
 
 DETENGO_SRCS=	detengo/detengo.c \
 		detengo/tail.c \
@@ -73,6 +77,7 @@ T_event_SRCS=	tests/unit/t_event.c common/event.c common/addr.c common/ascii.c
 T_addr_SRCS=	tests/unit/t_addr.c common/addr.c common/ascii.c
 T_smtp_SRCS=	tests/unit/t_smtp.c capturo/smtp.c capturo/mime.c common/ascii.c
 T_mime_SRCS=	tests/unit/t_mime.c capturo/mime.c common/ascii.c
+T_rbl_SRCS=	tests/unit/t_rbl.c capturo/rbl.c common/addr.c common/ascii.c
 T_reasm_SRCS=	tests/unit/t_reasm.c capturo/reasm.c
 T_decode_SRCS=	tests/unit/t_decode.c capturo/decode.c
 T_policy_SRCS=	tests/unit/t_policy.c detengo/policy.c detengo/hset.c detengo/oidx.c \
@@ -202,7 +207,14 @@ install: all
 	install -m 755 capturo/capturo detengo/detengo $(DESTDIR)$(BINDIR)
 	install -m 644 docs/capturo.8 docs/detengo.8 $(DESTDIR)$(MANDIR)/man8
 	install -m 644 docs/capturo-events.5 $(DESTDIR)$(MANDIR)/man5
-	install -m 644 examples/* $(DESTDIR)$(EXDIR)
+	install -m 644 $(filter-out examples/rsyslog examples/notify-%, \
+	    $(wildcard examples/*)) $(DESTDIR)$(EXDIR)
+	# detengo -e's programs, and the drop-ins its unit needs for them
+	install -d $(DESTDIR)$(DATADIR)
+	install -m 755 examples/notify-mail examples/notify-webhook \
+	    $(DESTDIR)$(DATADIR)
+	install -m 644 examples/notify-mail.conf examples/notify-webhook.conf \
+	    $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf $(O) $(S) obj-fuzz build capturo/capturo detengo/detengo \
@@ -231,6 +243,7 @@ FZ_event_SRCS=	common/event.c common/addr.c common/ascii.c
 FZ_state_SRCS=	detengo/state.c detengo/oidx.c common/addr.c common/ascii.c \
 		common/hash.c
 FZ_mime_SRCS=	capturo/mime.c common/ascii.c
+FZ_rbl_SRCS=	capturo/rbl.c common/addr.c common/ascii.c
 FZ_decode_SRCS=	capturo/decode.c
 FZ_tls_SRCS=	capturo/tls.c
 FZ_dns_SRCS=	capturo/dns.c

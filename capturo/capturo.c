@@ -71,7 +71,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: capturo [-dhJSv] [-B KiB] [-F flows] [-i interface] [-M file]\n"
+"usage: capturo [-dhJNSv] [-B KiB] [-F flows] [-i interface] [-M file]\n"
 "               [-p ports] [-r file] [-s snaplen] [-T seconds] [-w file]\n"
 "               [-Z user] [expression]\n"
 "       capturo -D\n");
@@ -153,6 +153,10 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 	switch (decode_packet(dlt, bytes, len, &p)) {
 	case DECODE_TCP:
 		flow_packet(ft, (int64_t)h->ts.tv_sec, (uint32_t)h->ts.tv_usec,
+		    &p);
+		break;
+	case DECODE_UDP:
+		flow_udp(ft, (int64_t)h->ts.tv_sec, (uint32_t)h->ts.tv_usec,
 		    &p);
 		break;
 	case DECODE_FRAG:
@@ -491,8 +495,8 @@ open_file(const char *path, char **buf, int *regular)
  * of all that follows it, so each deeper case comes last.
  */
 static void
-set_filter(pcap_t *p, const uint16_t *ports, int nports, const char *expr,
-    int ret)
+set_filter(pcap_t *p, const uint16_t *ports, int nports, int dns,
+    const char *expr, int ret)
 {
 	/* IPv6 hop-by-hop, routing, fragment, AH, destination */
 	static const int	 ip6_ext[] = { IP6_HOPOPTS, IP6_ROUTING,
@@ -511,6 +515,9 @@ set_filter(pcap_t *p, const uint16_t *ports, int nports, const char *expr,
 		fprintf(fp, "%s(((tcp and (", depth ? " or (vlan and (" : "");
 		for (i = 0; i < nports; i++)
 			fprintf(fp, "%sport %u", i ? " or " : "", ports[i]);
+		/* DNS: the queries, and TCP's both ways for its state */
+		if (dns)
+			fprintf(fp, " or port 53)) or ((udp and dst port 53");
 		fprintf(fp, ")) or (ip and ip[%d:2] & %#x != 0) or (ip6 and (",
 		    IP4_FRAG_OFF, IP4_FRAG_MASK);
 		for (i = 0; i < (int)(sizeof(ip6_ext) / sizeof(ip6_ext[0])); i++)
@@ -638,6 +645,9 @@ parse_option(int ch, const char *arg, struct opts *o)
 	case 'J':
 		o->json = 1;
 		break;
+	case 'N':
+		o->conf.dns = 0;
+		break;
 	case 'M':
 		o->metrics = arg;
 		break;
@@ -684,13 +694,14 @@ parse_options(int argc, char *argv[], struct opts *o)
 	static const struct option longopts[] = {
 		{ "help",	no_argument,	NULL, 'h' },
 		{ "metrics",	required_argument, NULL, 'M' },
+		{ "no-dns",	no_argument,	NULL, 'N' },
 		{ "version",	no_argument,	NULL, 'V' },
 		{ NULL,		0,		NULL, 0 }
 	};
 	size_t	 elen;
 	int	 ch, i, r;
 
-	while ((ch = getopt_long(argc, argv, "B:dDF:hi:JM:p:r:s:ST:vw:Z:",
+	while ((ch = getopt_long(argc, argv, "B:dDF:hi:JM:Np:r:s:ST:vw:Z:",
 	    longopts, NULL)) != -1)
 		if ((r = parse_option(ch, optarg, o)) != -1)
 			return r;
@@ -736,7 +747,7 @@ open_capture(struct opts *o)
 	 */
 	if (!decode_known(dlt))
 		link_refuse(o->rfile != NULL ? o->rfile : o->iface, dlt);
-	set_filter(pc, o->ports, o->nports, o->expr,
+	set_filter(pc, o->ports, o->nports, o->conf.dns, o->expr,
 	    o->rfile == NULL ? o->snaplen : 0);
 	if (o->rfile == NULL)
 		live_copies(o->iface, pc, o->snaplen);
@@ -941,8 +952,10 @@ main(int argc, char *argv[])
 	o.conf.smtp_mem = SMTP_MEM_MAX;
 	/* SMTP and submission (RFC 6409), where stolen passwords send */
 	o.ports[0] = 25;
-	o.ports[1] = 587;
-	o.nports = 2;
+	o.ports[1] = 465;
+	o.ports[2] = 587;
+	o.nports = 3;
+	o.conf.dns = 1;
 	o.snaplen = SNAPLEN_MAX;
 	o.bufkib = LIVE_BUFFER_KIB;
 	if ((r = parse_options(argc, argv, &o)) != -1 ||

@@ -5,11 +5,22 @@
 #include <string.h>
 
 #include "addr.h"
+#include "dns.h"
 #include "flow.h"
 #include "hash.h"
 #include "bounds.h"
+#include "rbl.h"
 #include "reasm.h"
 #include "smtp.h"
+#include "tls.h"
+
+/* the ports whose protocol is known without looking */
+#define PORT_DNS	53
+#define PORT_SUBMISSIONS 465	/* implicit TLS, RFC 8314 3.3 */
+#define TLS_HANDSHAKE	22	/* a TLS record's first byte, RFC 8446 5.1 */
+
+/* what a connection carries */
+enum { FK_SMTP, FK_TLS, FK_DNS };
 
 #define TH_FIN	0x01
 #define TH_SYN	0x02
@@ -53,6 +64,12 @@ struct flow {
 	uint32_t	 nsyn_isn;
 	struct reasm	 r[2];
 	struct smtp	*smtp;
+	uint8_t		 kind;			/* FK_* */
+	uint8_t		 cbytes;		/* a byte of the client read */
+	uint8_t		 tlsdone;		/* the tls event was written */
+	struct tls_hello *tls;			/* the ClientHello, while read */
+	struct dns_tcp	*dns;			/* DNS over TCP: the client's */
+	uint32_t	 nq;			/* its queries read */
 	char		 src[HOSTPORT_STRLEN], dst[HOSTPORT_STRLEN];
 };
 
@@ -107,6 +124,8 @@ flow_new(const struct flow_conf *conf, flow_out_fn *out, void *ctx)
 	ft->conf = *conf;
 	for (i = 0; i < conf->nports; i++)
 		ft->watched[conf->ports[i] >> 3] |= 1 << (conf->ports[i] & 7);
+	if (conf->dns)
+		ft->watched[PORT_DNS >> 3] |= 1 << (PORT_DNS & 7);
 	for (ft->nbucket = 1024; ft->nbucket < conf->maxflows;
 	    ft->nbucket <<= 1)
 		;
@@ -124,27 +143,35 @@ flow_new(const struct flow_conf *conf, flow_out_fn *out, void *ctx)
 
 /* --- events --- */
 
+/* the fields every connection's event begins with */
 static void
-ev_start(struct flow *f, const char *name)
+ev_begin(struct flowtab *ft, const char *name, uint32_t sid, const char *src,
+    const char *dst, const uint8_t *m, int has_mac)
 {
-	struct ev_buf	*b = &f->tab->eb;
+	struct ev_buf	*b = &ft->eb;
 
-	event_begin(b, f->tab->nowsec, f->tab->nowusec, name);
-	event_addx(b, "sid", f->sid);
-	event_adds(b, "src", f->src);
-	event_adds(b, "dst", f->dst);
-	if (f->has_mac) {
+	event_begin(b, ft->nowsec, ft->nowusec, name);
+	event_addx(b, "sid", sid);
+	event_adds(b, "src", src);
+	event_adds(b, "dst", dst);
+	if (has_mac) {
 		static char	 mac[18];
 		static const char hex[] = "0123456789abcdef";
 		int		 i;
 
 		for (i = 0; i < 6; i++) {
-			mac[i * 3] = hex[f->mac[i] >> 4];
-			mac[i * 3 + 1] = hex[f->mac[i] & 15];
+			mac[i * 3] = hex[m[i] >> 4];
+			mac[i * 3 + 1] = hex[m[i] & 15];
 			mac[i * 3 + 2] = i < 5 ? ':' : '\0';
 		}
 		event_add(b, "mac", mac, 17);
 	}
+}
+
+static void
+ev_start(struct flow *f, const char *name)
+{
+	ev_begin(f->tab, name, f->sid, f->src, f->dst, f->mac, f->has_mac);
 }
 
 static void
@@ -161,6 +188,7 @@ smtp_event(void *ctx, const struct smtp_event *ev)
 {
 	struct flow	*f = ctx;
 	struct ev_buf	*b = &f->tab->eb;
+	struct rbl	 rb;	/* its values are the line's until it is out */
 
 	switch (ev->type) {
 	case SMTP_EV_HELO:
@@ -207,6 +235,17 @@ smtp_event(void *ctx, const struct smtp_event *ev)
 			event_add(b, ev->verb[0] == 'M' ? "from" : "to",
 			    ev->arg, ev->arglen);
 		event_addu(b, "reply", (unsigned)ev->reply);
+		/* the enhanced code, and the blocklist the text names */
+		if (ev->text != NULL) {
+			if (rbl_parse(ev->text, ev->textlen, &rb) == 1) {
+				if (rb.esc[0])
+					event_adds(b, "esc", rb.esc);
+				event_adds(b, "listed", rb.zone);
+				if (rb.addr[0])
+					event_adds(b, "named", rb.addr);
+			} else if (rb.esc[0])
+				event_adds(b, "esc", rb.esc);
+		}
 		break;
 	case SMTP_EV_UNHEARD:
 		ev_start(f, "unheard");
@@ -239,13 +278,117 @@ parser(struct flow *f)
 	return f->smtp;
 }
 
+/*
+ * A TLS connection's one event, with the server name of its ClientHello
+ * when it has one: at the end of the hello, or when what came is no
+ * hello the parser can read (a hello over TLS_HELLO_MAX, a connection
+ * picked up midstream): a TLS connection is counted either way.
+ */
+static void
+tls_event(struct flow *f, const char *sni)
+{
+	if (f->tlsdone)
+		return;
+	f->tlsdone = 1;
+	ev_start(f, "tls");
+	if (sni != NULL && sni[0] != '\0')
+		event_add(&f->tab->eb, "sni", sni, strlen(sni));
+	ev_finish(f);
+	if (f->tls != NULL) {
+		free(f->tls);
+		f->tls = NULL;
+		f->tab->smem.used -= sizeof(*f->tls);
+	}
+}
+
+/* the client's TLS bytes: its ClientHello, then nothing */
+static void
+hello(struct flow *f, const uint8_t *p, size_t len)
+{
+	char		 sni[TLS_SNI_MAX + 1];
+	struct smtp_mem	*m = &f->tab->smem;
+
+	if (f->tlsdone)
+		return;
+	if (f->tls == NULL) {
+		if (m->used + sizeof(*f->tls) > m->max ||
+		    (f->tls = malloc(sizeof(*f->tls))) == NULL) {
+			f->tab->st.nomem++;
+			tls_event(f, NULL);
+			return;
+		}
+		m->used += sizeof(*f->tls);
+		tls_init(f->tls);
+	}
+	switch (tls_feed(f->tls, p, len, sni, sizeof(sni), NULL)) {
+	case TLS_DONE:
+		tls_event(f, sni);
+		break;
+	case TLS_NOT:
+		tls_event(f, NULL);
+		break;
+	}
+}
+
+/* one DNS message of a TCP stream: an mx event if it asks for MX */
+static void
+dns_msg(void *ctx, const uint8_t *p, size_t len)
+{
+	struct flow	*f = ctx;
+	char		 name[DNS_NAME_TEXT_MAX];
+
+	f->nq++;
+	if (dns_mx_query(p, len, name, sizeof(name), NULL) != 1)
+		return;
+	/* a sid of its own: the connection's, and the query's number */
+	ev_begin(f->tab, "mx", fnv1a(f->sid, &f->nq, sizeof(f->nq)), f->src,
+	    f->dst, f->mac, f->has_mac);
+	event_add(&f->tab->eb, "name", name, strlen(name));
+	f->tab->st.events++;
+	f->tab->out(f->tab->outctx, &f->tab->eb);
+}
+
 static void
 deliver(struct flow *f, enum smtp_dir dir, const uint8_t *p, size_t len)
 {
 	struct smtp	*s;
+	struct smtp_mem	*m = &f->tab->smem;
 
-	if ((s = parser(f)) != NULL)
-		smtp_data(s, dir, p, len);
+	if (f->kind == FK_DNS) {
+		if (dir != SMTP_CLIENT)
+			return;
+		f->cbytes = 1;
+		if (f->dns == NULL) {
+			if (m->used + sizeof(*f->dns) > m->max ||
+			    (f->dns = malloc(sizeof(*f->dns))) == NULL) {
+				f->tab->st.nomem++;
+				return;
+			}
+			m->used += sizeof(*f->dns);
+			dns_tcp_init(f->dns);
+		}
+		dns_tcp_feed(f->dns, p, len, dns_msg, f);
+		return;
+	}
+	/* a client that speaks TLS first: implicit TLS, whatever the port */
+	if (dir == SMTP_CLIENT && !f->cbytes) {
+		f->cbytes = 1;
+		if (len > 0 && p[0] == TLS_HANDSHAKE && !f->midstream)
+			f->kind = FK_TLS;
+	}
+	if (f->kind == FK_TLS) {
+		if (dir == SMTP_CLIENT)
+			hello(f, p, len);
+		return;
+	}
+	if ((s = parser(f)) == NULL)
+		return;
+	/* after an accepted STARTTLS the client's bytes are its hello */
+	if (dir == SMTP_CLIENT && smtp_tls(s)) {
+		hello(f, p, len);
+		return;
+	}
+	smtp_data(s, dir, p, len);
 }
 
 static void
@@ -266,6 +409,17 @@ gap(struct flow *f, enum smtp_dir dir, size_t len)
 	struct smtp	*s;
 
 	f->tab->st.gapbytes += len;
+	if (f->kind == FK_DNS) {
+		if (dir == SMTP_CLIENT && f->dns != NULL)
+			dns_tcp_gap(f->dns);
+		return;
+	}
+	/* a hello with a hole: a TLS connection, its name unknown */
+	if (f->kind == FK_TLS || (f->smtp != NULL && smtp_tls(f->smtp))) {
+		if (dir == SMTP_CLIENT && f->tls != NULL)
+			tls_event(f, NULL);
+		return;
+	}
 	if ((s = parser(f)) != NULL)
 		smtp_gap(s, dir, len);
 }
@@ -363,8 +517,14 @@ flow_close(struct flowtab *ft, struct flow *f, const char *how)
 	reasm_flush(&f->r[C2S], &cc);
 	if (f->smtp)
 		smtp_end(f->smtp);
-	/* a connection that said nothing (stray packets of one gone) ends unsaid */
-	if (f->told) {
+	/* a hello begun and not ended: the connection was TLS all the same */
+	if (f->tls != NULL)
+		tls_event(f, NULL);
+	/*
+	 * A connection that said nothing (stray packets of one gone) ends
+	 * unsaid; DNS connections have no connect or close
+	 */
+	if (f->told && f->kind != FK_DNS) {
 		ev_start(f, "close");
 		event_adds(&ft->eb, "how", how);
 		event_addu(&ft->eb, "msgs", f->smtp ? smtp_msgs(f->smtp) : 0);
@@ -380,6 +540,10 @@ flow_close(struct flowtab *ft, struct flow *f, const char *how)
 	reasm_free(&f->r[C2S]);
 	reasm_free(&f->r[S2C]);
 	smtp_free(f->smtp);
+	if (f->dns != NULL) {
+		free(f->dns);
+		ft->smem.used -= sizeof(*f->dns);
+	}
 	free(f);
 	ft->count--;
 }
@@ -398,7 +562,8 @@ flow_create(struct flowtab *ft, const struct flowkey *k)
 		victim = ft->lru;
 		for (f = ft->lru, i = 0; f != NULL && i < FLOW_EVICT_SCAN;
 		    f = f->next, i++)
-			if (f->smtp == NULL) {	/* made at the first byte */
+			/* the parser is made at the first byte */
+			if (f->smtp == NULL && !f->cbytes) {
 				victim = f;
 				break;
 			}
@@ -411,6 +576,10 @@ flow_create(struct flowtab *ft, const struct flowkey *k)
 	}
 	f->key = *k;
 	f->tab = ft;
+	if (k->sport == PORT_DNS && ft->conf.dns)
+		f->kind = FK_DNS;
+	else if (k->sport == PORT_SUBMISSIONS)
+		f->kind = FK_TLS;
 	reasm_init(&f->r[C2S], &ft->rmem);
 	reasm_init(&f->r[S2C], &ft->rmem);
 	f->sid = make_sid(k, ft->nowsec, ft->nowusec);
@@ -460,6 +629,8 @@ client_syn(struct flow *f, uint32_t isn)
 	f->syn = 1;
 	f->cisn = isn;
 	reasm_syn(&f->r[C2S], isn);
+	if (f->kind == FK_DNS)
+		return;
 	ev_start(f, "connect");
 	ev_finish(f);
 }
@@ -743,6 +914,39 @@ flow_packet(struct flowtab *ft, int64_t sec, uint32_t usec,
 	take_segment(ft, f, p, dir);
 }
 
+/*
+ * A UDP datagram: a DNS query for MX to port 53 is an mx event, with a
+ * sid of its own (the datagram's addresses, ports and time); anything
+ * else, or a message that is not a well-formed query, says nothing.
+ */
+void
+flow_udp(struct flowtab *ft, int64_t sec, uint32_t usec, const struct pkt *p)
+{
+	struct flowkey	 k;
+	struct addr	 a;
+	char		 name[DNS_NAME_TEXT_MAX];
+	char		 src[HOSTPORT_STRLEN], dst[HOSTPORT_STRLEN];
+
+	if (!ft->conf.dns || p->dport != PORT_DNS)
+		return;
+	ft->nowsec = sec;
+	ft->nowusec = usec;
+	if (dns_mx_query(p->data, p->len, name, sizeof(name), NULL) != 1)
+		return;
+	mkkey(&k, p, 1);
+	memset(&a, 0, sizeof(a));
+	a.family = k.family;
+	memcpy(a.a, k.caddr, 16);
+	addr_fmt_hostport(&a, k.cport, src, sizeof(src));
+	memcpy(a.a, k.saddr, 16);
+	addr_fmt_hostport(&a, k.sport, dst, sizeof(dst));
+	ev_begin(ft, "mx", make_sid(&k, sec, usec), src, dst, p->mac,
+	    p->has_mac);
+	event_add(&ft->eb, "name", name, strlen(name));
+	ft->st.events++;
+	ft->out(ft->outctx, &ft->eb);
+}
+
 /* connections idle longer than the timeout are closed */
 void
 flow_expire(struct flowtab *ft, int64_t sec, uint32_t usec)
@@ -788,6 +992,8 @@ flow_free(struct flowtab *ft)
 		reasm_free(&f->r[C2S]);
 		reasm_free(&f->r[S2C]);
 		smtp_free(f->smtp);
+		free(f->tls);
+		free(f->dns);
 		free(f);
 	}
 	free(ft->bucket);

@@ -15,6 +15,7 @@ struct flow_conf {
 	int		 nports;
 	size_t		 reasm_mem;	/* REASM_MEM_MAX */
 	size_t		 smtp_mem;	/* SMTP_MEM_MAX */
+	int		 dns;		/* MX queries to port 53: mx events */
 };
 
 struct flow_stats {
@@ -33,6 +34,8 @@ struct flowtab;
 
 struct flowtab	*flow_new(const struct flow_conf *, flow_out_fn *, void *);
 void		 flow_packet(struct flowtab *, int64_t, uint32_t,
+		    const struct pkt *);
+void		 flow_udp(struct flowtab *, int64_t, uint32_t,
 		    const struct pkt *);
 void		 flow_expire(struct flowtab *, int64_t, uint32_t);
 void		 flow_endall(struct flowtab *, int64_t, uint32_t);

@@ -219,6 +219,13 @@ struct smtp {
 	/* the server's current line: its first bytes are enough */
 	uint8_t		 sline[64];
 	size_t		 slinelen;
+	/*
+	 * The text of a 4xx or 5xx reply, its lines joined by "\n" and
+	 * cut at SMTP_REPLY_TEXT_MAX, for the refused event's blocklist
+	 * (rbl.c): held from its first line to its last only
+	 */
+	char		*rtext;
+	size_t		 rtextlen;
 	int		 inreply;	/* fact: lines of this reply seen before */
 	int		 caps;		/* CAP_*, of the last HELO/EHLO answer */
 	int		 newcaps;	/* being read from the answer */
@@ -345,6 +352,7 @@ smtp_free(struct smtp *s)
 	mem_put(s, s->line, SMTP_LINE_MAX);
 	mem_put(s, s->hold, SMTP_HOLD_MAX);
 	mem_put(s, s->env, SMTP_ENV_MAX);
+	mem_put(s, s->rtext, SMTP_REPLY_TEXT_MAX);
 	hdr_free(s);
 	auth_clear(s);
 	mem = s->mem;
@@ -522,6 +530,8 @@ emit_refused(struct smtp *s, enum pcmd c, int code)
 	ev.arglen = alen;
 	ev.reply = code;
 	ev.cut = cut;
+	ev.text = s->rtext;
+	ev.textlen = s->rtext != NULL ? s->rtextlen : 0;
 	/* a message pipelined after it (BDAT) still waits for its answer */
 	s->emit(s->ctx, &ev);
 }
@@ -1868,6 +1878,40 @@ reply(struct smtp *s, int code, const uint8_t *text, size_t tlen)
 		resume(s);
 }
 
+/*
+ * The bytes of a server line as they come: a reply whose first line
+ * begins with 4 or 5 is kept whole, up to SMTP_REPLY_TEXT_MAX, its
+ * lines joined by "\n", without their CR
+ */
+static void
+rtext_add(struct smtp *s, const uint8_t *p, size_t n)
+{
+	size_t	 take;
+
+	if (s->slinelen == 0) {
+		if (!s->inreply) {
+			mem_put(s, s->rtext, SMTP_REPLY_TEXT_MAX);
+			s->rtext = NULL;
+			if (n > 0 && (p[0] == '4' || p[0] == '5') &&
+			    (s->rtext = mem_get(s, SMTP_REPLY_TEXT_MAX)) !=
+			    NULL)
+				s->rtextlen = 0;
+		} else if (s->rtext != NULL &&
+		    s->rtextlen < SMTP_REPLY_TEXT_MAX)
+			s->rtext[s->rtextlen++] = '\n';
+	}
+	if (s->rtext == NULL)
+		return;
+	take = SMTP_REPLY_TEXT_MAX - s->rtextlen;
+	if (take > n)
+		take = n;
+	memcpy(s->rtext + s->rtextlen, p, take);
+	s->rtextlen += take;
+	/* the CR of a CRLF, when it ends this piece */
+	if (take > 0 && take == n && s->rtext[s->rtextlen - 1] == '\r')
+		s->rtextlen--;
+}
+
 /* the server's bytes: reply lines "NNN-text" and "NNN text" (RFC 5321 4.2) */
 static void
 server_feed(struct smtp *s, const uint8_t *p, size_t len)
@@ -1887,6 +1931,7 @@ server_feed(struct smtp *s, const uint8_t *p, size_t len)
 		}
 		take = n < sizeof(s->sline) - s->slinelen ? n :
 		    sizeof(s->sline) - s->slinelen;
+		rtext_add(s, p, n);
 		memcpy(s->sline + s->slinelen, p, take);
 		s->slinelen += take;
 		p += n;
@@ -1920,6 +1965,8 @@ server_feed(struct smtp *s, const uint8_t *p, size_t len)
 		if (helo && code >= 200 && code < 300)
 			s->caps = s->newcaps | CAP_SEEN;
 		reply(s, code, s->sline + (l > 4 ? 4 : l), l > 4 ? l - 4 : 0);
+		mem_put(s, s->rtext, SMTP_REPLY_TEXT_MAX);
+		s->rtext = NULL;
 	}
 }
 

@@ -28,6 +28,8 @@ struct smtp_event {
 	uint64_t	 size;
 	unsigned	 rcpts;
 	int		 reply;		/* the server's reply code, 0: not seen */
+	const char	*text;		/* SMTP_EV_REFUSED: the reply's lines */
+	size_t		 textlen;
 	unsigned	 pending;
 	int		 cut;		/* a value was cut at a limit */
 };

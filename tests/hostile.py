@@ -236,6 +236,11 @@ def smtp_quit(sess):
 
 # --- expectations ----------------------------------------------------------
 
+def esc(reply):
+    """the esc field of a refusal whose text begins with an RFC 3463 code"""
+    m = re.match(rb"\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})(?![.\d])", reply)
+    return [("esc", m.group(1))] if m else []
+
 def ev(name, *kv):
     """An expected event: its name and its own keys, values as bytes."""
     return (name, [(k, v if isinstance(v, bytes) else str(v).encode())
@@ -649,7 +654,8 @@ def fields_sessions(v6=False):
                     b'from=y"@example.org')),
     ] + [e for _, r, to in rcpts for e in [ev("rcpt", ("to", to))] + (
         [] if r == OK_RCPT else
-        [ev("refused", ("verb", "RCPT"), ("to", to), ("reply", r[:3]))])
+        [ev("refused", ("verb", "RCPT"), ("to", to), ("reply", r[:3]),
+            *esc(r))])
     ] + [
         ev("message", ("subject", subject),
            ("msgid", b"<a b src=192.0.2.25:25\x1b[0m@example.org>"),
@@ -942,10 +948,10 @@ def long_line_sessions():
     want[44001] = [ev("connect"), HELO_EV,
                    ev("mail", ("from", "a@example.org"), ("cut", 1)),
                    ev("refused", ("verb", "MAIL"), ("from", "a@example.org"),
-                      ("reply", 500), ("cut", 1)),
+                      ("reply", 500), ("esc", "5.5.2"), ("cut", 1)),
                    ev("mail", ("from", b"b" * 512), ("cut", 1)),
                    ev("refused", ("verb", "MAIL"), ("from", b"b" * 512),
-                      ("reply", 500), ("cut", 1)),
+                      ("reply", 500), ("esc", "5.5.2"), ("cut", 1)),
                    ev("mail", ("from", "next@example.org")),
                    ev("close", ("how", "fin"), ("msgs", 0))]
     for port, before in ((44002, True), (44003, False)):
@@ -1168,7 +1174,7 @@ def tcp_sessions():
                    ev("rcpt", ("to", "r@example.net")),
                    ev("rcpt", ("to", "no@example.net")),
                    ev("refused", ("verb", "RCPT"), ("to", "no@example.net"),
-                      ("reply", 550)),
+                      ("reply", 550), ("esc", "5.1.1")),
                    ev("message", ("subject", "tcp"),
                       ("size", message_size(body)), ("rcpts", 1),
                       ("reply", 250)),

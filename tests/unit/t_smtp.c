@@ -8,6 +8,7 @@
 #include "tap.h"
 
 static char	 out[1 << 20];
+static int	 show_text;	/* the refused events' reply text too */
 static size_t	 outlen;
 
 static void
@@ -59,6 +60,11 @@ collect(void *ctx, const struct smtp_event *ev)
 	}
 	if (ev->cut)
 		put(" cut", 4);
+	if (show_text && ev->text != NULL) {
+		put(" text={", 7);
+		put(ev->text, ev->textlen);
+		put("}", 1);
+	}
 	put(";", 1);
 }
 
@@ -701,6 +707,50 @@ main(void)
 	    strstr(r, want) != NULL && mem.used == 0,
 	    "a pipeline past SMTP_ENV_MAX: %d refusals named, %d cut", k,
 	    (int)i);
+
+	/*
+	 * A refusal's text, for the blocklist: every line of the reply,
+	 * joined by LF, CRs gone, a line split over segments whole, cut at
+	 * SMTP_REPLY_TEXT_MAX; a reply that takes the command keeps none
+	 */
+	{
+		static const char *rbl[] = {
+			"S:220 mx.example.net ESMTP\r\n",
+			"C:EHLO pc\r\n", "S:250 mx.example.net\r\n",
+			"C:MAIL FROM:<a@x>\r\n", "S:250 2.1.0 Ok\r\n",
+			"C:RCPT TO:<b@y>\r\n",
+			"S:554 5.7.1 Service unavailable; Client host [192.0.2.50] ",
+			"S:blocked using dnsbl.example\r\n",
+			"C:RCPT TO:<c@y>\r\n",
+			"S:550-5.7.1 [192.0.2.50] The IP you're using to send\r\n",
+			"S:550-5.7.1 mail is not authorized.\r\n",
+			"S:550 5.7.1 https://support.example/1 - gsmtp\r\n",
+			"C:QUIT\r\n", "S:221 Bye\r\n", NULL };
+		static char	 longr[SMTP_REPLY_TEXT_MAX * 3];
+		static char	 wantl[SMTP_REPLY_TEXT_MAX * 3];
+		const char	*cutscript[] = { "S:220 x\r\n", "C:EHLO pc\r\n",
+			"S:250 x\r\n", "C:MAIL FROM:<a@x>\r\n", longr,
+			"C:QUIT\r\n", "S:221 Bye\r\n", NULL };
+
+		show_text = 1;
+		is_str(run(rbl, 0), "helo EHLO [pc];mail [a@x];rcpt [b@y];"
+		    "refused RCPT [b@y] reply=554 text={554 5.7.1 Service "
+		    "unavailable; Client host [192.0.2.50] blocked using "
+		    "dnsbl.example};rcpt [c@y];refused RCPT [c@y] reply=550 "
+		    "text={550-5.7.1 [192.0.2.50] The IP you're using to send\n"
+		    "550-5.7.1 mail is not authorized.\n550 5.7.1 "
+		    "https://support.example/1 - gsmtp};",
+		    "a refusal's text: its lines whole, joined, without CR");
+		snprintf(longr, sizeof(longr), "S:553 %0*d\r\n",
+		    SMTP_REPLY_TEXT_MAX * 2, 7);
+		snprintf(wantl, sizeof(wantl), "helo EHLO [pc];mail [a@x];"
+		    "refused MAIL [a@x] reply=553 text={553 %0*d};",
+		    SMTP_REPLY_TEXT_MAX - 4, 0);
+		is_str(run(cutscript, 0), wantl, "a text cut at "
+		    "SMTP_REPLY_TEXT_MAX");
+		ok(mem.used == 0, "and its memory given back");
+		show_text = 0;
+	}
 
 	/* a bounded budget: parsers refuse to grow past it, no crash */
 	mem.max = 4096;
