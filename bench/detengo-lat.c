@@ -60,13 +60,19 @@ struct lat {
 };
 
 static volatile sig_atomic_t	 lat_stop;
+/*
+ * -S: the line that blocks in detengo's shared mode (-m shared): a
+ * refusal naming a blocklist and the host, which the blocklisted
+ * signature takes at once, instead of a MAIL FROM
+ */
+static int			 lat_shared;
 
 static void
 usage(void)
 {
 	fprintf(stderr,
 	    "usage: detengo-lat each|burst -4|-6 -a base -n count -l log "
-	    "-r report [-g gap_us] [-i interval_us] [-k iptc|nft|ipset] "
+	    "-r report [-S] [-g gap_us] [-i interval_us] [-k iptc|nft|ipset] "
 	    "[-T timeout_ms]\n"
 	    "       detengo-lat gen -4|-6 -a base -n count\n"
 	    "       detengo-lat watch -4|-6 [-i interval_us]\n"
@@ -270,7 +276,16 @@ mail_line(int family, const union lat_addr *h, uint32_t i, char *buf,
 
 	now_rfc3339(t, sizeof(t));
 	inet_ntop(family, h, a, sizeof(a));
-	if (family == AF_INET)
+	if (lat_shared)
+		n = snprintf(buf, len, family == AF_INET ?
+		    "%s refused sid=%08" PRIx32 " src=%s:%u "
+		    "dst=203.0.113.25:25 verb=RCPT to=w@example.org reply=554 "
+		    "esc=5.7.1 listed=zen.spamhaus.org named=%s\n" :
+		    "%s refused sid=%08" PRIx32 " src=[%s]:%u "
+		    "dst=[2001:db8:2::25]:25 verb=RCPT to=w@example.org "
+		    "reply=554 esc=5.7.1 listed=zen.spamhaus.org named=%s\n",
+		    t, i, a, 40000 + i % 20000, a);
+	else if (family == AF_INET)
 		n = snprintf(buf, len, "%s mail sid=%08" PRIx32 " src=%s:%u "
 		    "dst=203.0.113.25:25 from=w@example.org\n", t, i, a,
 		    40000 + i % 20000);
@@ -686,8 +701,11 @@ main(int argc, char *argv[])
 	argc--;
 	memset(&l, 0, sizeof(l));
 	l.family = AF_INET;
-	while ((ch = getopt(argc, argv, "46a:g:i:k:l:n:r:T:")) != -1) {
+	while ((ch = getopt(argc, argv, "46a:g:i:k:l:n:r:ST:")) != -1) {
 		switch (ch) {
+		case 'S':
+			lat_shared = 1;
+			break;
 		case 'k':
 			l.ipset = strcmp(optarg, "ipset") == 0;
 			if (strcmp(optarg, "nft") == 0 || l.ipset) {

@@ -32,5 +32,8 @@ echo
 echo "bench: detengo" >&2
 sh "$HERE/detengo.sh"
 echo
+echo "bench: detengo -m shared" >&2
+sh "$HERE/shared.sh"
+echo
 echo "bench: end to end" >&2
 sh "$HERE/e2e.sh"
