@@ -77,6 +77,9 @@ check)
 	need tcpreplay have tcpreplay
 	# tests/offload.sh reads and sets the veths' offloads with it
 	need ethtool have ethtool
+	# tests/rsyslog.sh: two rsyslogd of its own, and RELP between them
+	need rsyslog have rsyslogd
+	need rsyslog-relp sh -c 'ls /usr/lib/*/rsyslog/omrelp.so'
 	# tests/notify.sh: a private Postfix instance for notify-mail (and
 	# curl, below, for notify-webhook).  Another mail system that
 	# provides sendmail is left in place, since postfix would replace
@@ -88,6 +91,12 @@ check)
 	# tests/metrics.sh: node_exporter serves the -M files, curl scrapes it
 	need prometheus-node-exporter test -x /usr/bin/prometheus-node-exporter
 	need curl have curl
+	# tests/shared_lab.sh: the lab's DNS (dnsmasq-base, the program
+	# without a service), the hosts' lookups, the providers'
+	# certificate; its MX servers are the postfix above
+	need dnsmasq-base have dnsmasq
+	need bind9-dnsutils have dig
+	need openssl have openssl
 	;;
 bench)
 	need tcpdump have tcpdump
@@ -133,3 +142,14 @@ apt-get install -y -q --no-install-recommends $missing >/dev/null ||
 	echo "deps: apt-get install$missing failed" >&2
 	exit 1
 }
+# and none of the services installed for the tests starts at the next
+# boot either: a node_exporter on :9100, a DNS server, a firewall banner
+# belong to the tests' namespaces only
+if [ -d /run/systemd/system ] || command -v systemctl >/dev/null 2>&1; then
+	for p in $missing; do
+		case $p in
+		prometheus-node-exporter | dnsmasq | fail2ban | sshguard)
+			systemctl disable --quiet "$p" >/dev/null 2>&1 ;;
+		esac
+	done
+fi
