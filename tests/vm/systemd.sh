@@ -62,7 +62,7 @@ ip addr add 198.51.100.1/24 dev wan0
 ip addr add 2001:db8:2::1/64 dev wan0 nodad
 ip link set lan0 up
 ip link set wan0 up
-for h in 10 11 12 13 14 20; do
+for h in 10 11 12 13 14 15 20; do
 	inl ip addr add 192.0.2.$h/24 dev eth0
 done
 inl ip addr add 2001:db8:1::10/64 dev eth0 nodad
@@ -193,6 +193,79 @@ waitfor 100 active detengo
 sleep 2
 checkx "ipset: systemctl restart detengo: one LOG and one DROP rule" \
     '[ "$(iptables-legacy -S FORWARD | grep -c detengo4)" -eq 2 ]'
+
+# --- a notice at each block, and the metrics, under the packaged units ---
+# Postfix delivers the notice to a mailbox on this machine; the drop-in
+# the package ships lets its sendmail queue from detengo's sandbox.
+# prometheus-node-exporter's own unit serves both programs' -M files.
+if [ -x /usr/sbin/postfix ] && [ -x /usr/bin/prometheus-node-exporter ]; then
+	useradd -m admin >/dev/null 2>&1
+	[ -f /etc/postfix/master.cf ] ||
+	    cp /usr/share/postfix/master.cf.dist /etc/postfix/master.cf
+	cat >/etc/postfix/main.cf <<'CF'
+compatibility_level = 3.6
+myhostname = gw.example.org
+mydestination = gw.example.org, localhost
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+alias_maps =
+alias_database =
+home_mailbox = Maildir/
+CF
+	# the guest masks the services this machine's image enables
+	systemctl unmask postfix prometheus-node-exporter >/dev/null 2>&1
+	systemctl daemon-reload
+	systemctl start postfix >"$T/pf.log" 2>&1
+	rc=$?
+	check "postfix.service starts (exit $rc)" [ $rc -eq 0 ] ||
+	    { sed 's/^/#   /' "$T/pf.log"; journal postfix; }
+	install -d /etc/systemd/system/detengo.service.d
+	install -m 644 /usr/share/detengo/notify-mail.conf \
+	    /etc/systemd/system/detengo.service.d/notify-mail.conf
+	echo 'NOTIFY_TO=admin' >/etc/detengo/notify.conf
+	ln -sf /var/lib/capturo/capturo.prom /var/lib/prometheus/node-exporter/
+	sed -i 's|^CAPTURO_OPTS=.*|CAPTURO_OPTS="-M /var/lib/capturo/capturo.prom"|' \
+	    /etc/default/capturo
+	setopts "-b ipset -e /usr/share/detengo/notify-mail -M /var/lib/prometheus/node-exporter/detengo.prom"
+	systemctl daemon-reload
+	systemctl restart capturo detengo
+	waitfor 100 active detengo
+	check "detengo.service with -e and -M is active" active detengo ||
+	    journal detengo
+	mac=$(inl cat /sys/class/net/eth0/address)
+	mail 192.0.2.15
+	waitfor 300 member 192.0.2.15
+	check "notice: 192.0.2.15 blocked" member 192.0.2.15 || journal detengo
+	mailed() { grep -rls "192.0.2.15" /home/admin/Maildir/new/ 2>/dev/null | head -n 1; }
+	waitfor 300 test -n "$(mailed)"
+	m=$(mailed)
+	checkx "notice: the mail reached admin's mailbox through Postfix" \
+	    '[ -n "$m" ]' || { journal detengo 20; journal postfix 20; }
+	checkx "notice: the mail names the host, its MAC and the reason" \
+	    '[ -n "$m" ] && grep -q "$mac" "$m" &&
+	    grep -qi "reason.*mail" "$m" && grep -q -- "--unblock 192.0.2.15" "$m"' ||
+	    { [ -n "$m" ] && sed 's/^/#   /' "$m" | head -n 30; }
+	check "notice: no failure in detengo's journal" \
+	    sh -c '! journalctl -u detengo -o cat | grep -q "notice.*\(exited with\|cannot run\|ran over\|killed\)"' ||
+	    journal detengo
+	systemctl start prometheus-node-exporter >"$T/ne.log" 2>&1
+	up() { curl -s -m 2 http://127.0.0.1:9100/metrics >"$T/metrics" 2>/dev/null &&
+	    grep -q '^detengo_blocks_total' "$T/metrics"; }
+	waitfor 300 up
+	checkx "metrics: node_exporter's unit serves detengo's -M file" \
+	    'grep -q "^detengo_blocks_total{reason=\"mail\"} [1-9]" "$T/metrics" &&
+	    grep -q "^detengo_notices_total{result=\"run\"} [1-9]" "$T/metrics"' ||
+	    { journal prometheus-node-exporter; grep detengo "$T/metrics" | head | sed 's/^/#   /'; }
+	checkx "metrics: and capturo's, through the link the default file shows" \
+	    'grep -q "^capturo_events_total{event=\"mail\"} [1-9]" "$T/metrics" &&
+	    grep -q "^node_textfile_scrape_error 0" "$T/metrics"' ||
+	    { journal capturo; grep -i "capturo\|textfile" "$T/metrics" | head | sed 's/^/#   /'; }
+	systemctl stop prometheus-node-exporter postfix >/dev/null 2>&1
+	rm -f /etc/systemd/system/detengo.service.d/notify-mail.conf
+	systemctl daemon-reload
+else
+	skip "notices and metrics: postfix or prometheus-node-exporter not installed"
+fi
 
 # --- apt purge: the rules go with the package ---
 dpkg --purge detengo >"$T/purge.log" 2>&1
