@@ -67,6 +67,7 @@ run "docs" sh tests/mandoc.sh
 
 # shell tests: replays, corpus, tailer, end-to-end (these skip without root)
 for s in install.sh deb.sh replay.sh corpus.sh peers.sh hostile.sh \
+    hostile_dns_tls.sh \
     tail_rotate.sh detengo.sh why.sh shared.sh shared_lab.sh faults.sh \
     output.sh privs.sh offload.sh valgrind.sh e2e_fw.sh e2e_nft.sh \
     e2e_ipset.sh e2e_lab.sh e2e_smtp.sh rsyslog.sh notify.sh metrics.sh; do
