@@ -215,6 +215,8 @@ install: all
 	    $(DESTDIR)$(DATADIR)
 	install -m 644 examples/notify-mail.conf examples/notify-webhook.conf \
 	    $(DESTDIR)$(DATADIR)
+	install -d $(DESTDIR)$(EXDIR)/rsyslog
+	install -m 644 examples/rsyslog/*.conf $(DESTDIR)$(EXDIR)/rsyslog
 
 clean:
 	rm -rf $(O) $(S) obj-fuzz build capturo/capturo detengo/detengo \
