@@ -53,8 +53,8 @@ static u_int			 kdrop_last, kifdrop_last;
  * up to the events of the statistics line).
  */
 static const char *const evnames[] = {
-	"connect", "helo", "auth", "starttls", "mail", "rcpt", "message",
-	"close", "refused", "unheard"
+	"connect", "helo", "auth", "starttls", "tls", "mx", "mail", "rcpt",
+	"message", "close", "refused", "unheard"
 };
 #define NEVNAMES	(sizeof(evnames) / sizeof(evnames[0]))
 static uint64_t			 evcount[NEVNAMES + 1];

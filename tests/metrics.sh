@@ -55,7 +55,7 @@ dstat() {
 }
 # evc LOG NAME: the lines of event NAME in an event log
 evc() { awk -v e="$2" '$2 == e { n++ } END { print n + 0 }' "$1"; }
-EVENTS="connect helo auth starttls mail rcpt message close refused unheard"
+EVENTS="connect helo auth starttls tls mx mail rcpt message close refused unheard"
 # evmatch METRICS LOG: each event's series equals its lines in LOG;
 # prints what differs
 evmatch() {
@@ -234,7 +234,7 @@ checkx "live: through the link, read without error, 0 packets, every event at 0"
     '[ "$(val "$S" node_textfile_scrape_error)" = 0 ] &&
     [ "$(val "$S" capturo_packets_total)" = 0 ] &&
     [ "$(sumof capturo_events_total "$S")" = 0 ] &&
-    [ "$(grep -c "^capturo_events_total{" "$S")" = 10 ]'
+    [ "$(grep -c "^capturo_events_total{" "$S")" = 12 ]'
 checkx "live: the kernel's counters are there: drops, interface drops, copies" \
     'val "$S" capturo_kernel_drops_total >/dev/null &&
     val "$S" capturo_interface_drops_total >/dev/null &&
