@@ -409,22 +409,38 @@ notify_next_ms(void)
 
 /*
  * At exit: what a burst left untold, what waits and what runs, each up
- * to its time.  Asked to stop (all 0), what runs is waited for but what
- * waits is dropped, so that a stop takes at most one notice's time, not
- * the queue's: a hung program with a full queue would be minutes.
+ * to its time.  Asked to stop (all 0), what runs is waited for, and what
+ * waits is told in the summary instead of one by one, so that a stop
+ * takes one notice's time and the summary's, not the queue's: a hung
+ * program with a full queue would be minutes.
  */
 void
 notify_drain(int all)
 {
+	struct qent	*e;
+	size_t		 i, k = n.qlen;
+
 	if (n.program == NULL)
 		return;
-	summary();
-	if (!all && n.qlen > 0) {
-		log_warnx("stopping: %zu notice%s waiting not run", n.qlen,
-		    n.qlen == 1 ? "" : "s");
-		n.st.dropped += n.qlen;
-		n.qlen = 0;
+	for (i = 0; !all && i < n.qlen; i++) {
+		e = &n.q[(n.qhead + i) % NOTIFY_QUEUE_MAX];
+		if (strcmp(e->action, "summary") == 0) {
+			n.ublocks += e->blocks;
+			n.uunblocks += e->unblocks;
+			continue;
+		}
+		if (strcmp(e->action, "block") == 0)
+			n.ublocks++;
+		else
+			n.uunblocks++;
+		n.st.untold++;
 	}
+	if (!all && k > 0) {
+		n.qlen = 0;
+		log_info("stopping: %zu notice%s waiting told in a summary", k,
+		    k == 1 ? "" : "s");
+	}
+	summary();
 	notify_poll();
 	while (n.nrun > 0 || n.qlen > 0) {
 		(void)poll(NULL, 0, 20);
