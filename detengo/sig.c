@@ -302,6 +302,10 @@ host_get(struct sig *s, const struct addr *a, uint32_t now)
 	if (s->nfree > 0)
 		i = s->free[--s->nfree];
 	else {
+		if (s->nv >= SIG_HOSTS_MAX) {	/* room() frees one at least */
+			errno = ENOSPC;
+			return NULL;
+		}
 		if (s->nv == s->cap) {
 			cap = s->cap ? s->cap * 2 : 64;
 			if (cap > SIG_HOSTS_MAX)
