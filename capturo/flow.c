@@ -174,12 +174,45 @@ ev_start(struct flow *f, const char *name)
 	ev_begin(f->tab, name, f->sid, f->src, f->dst, f->mac, f->has_mac);
 }
 
+/* the line in ft->eb, out */
+static void
+ev_emit(struct flowtab *ft)
+{
+	ft->st.events++;
+	ft->out(ft->outctx, &ft->eb);
+}
+
 static void
 ev_finish(struct flow *f)
 {
 	f->told = 1;
-	f->tab->st.events++;
-	f->tab->out(f->tab->outctx, &f->tab->eb);
+	ev_emit(f->tab);
+}
+
+/*
+ * A connection's TLS or DNS reader: within the budget the SMTP parsers
+ * share (SMTP_MEM_MAX), or NULL, counted as nomem
+ */
+static void *
+tab_alloc(struct flowtab *ft, size_t n)
+{
+	void	*p;
+
+	if (ft->smem.used + n > ft->smem.max || (p = malloc(n)) == NULL) {
+		ft->st.nomem++;
+		return NULL;
+	}
+	ft->smem.used += n;
+	return p;
+}
+
+static void
+tab_free(struct flowtab *ft, void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	free(p);
+	ft->smem.used -= n;
 }
 
 /* the SMTP parser's events, as event lines */
@@ -294,11 +327,8 @@ tls_event(struct flow *f, const char *sni)
 	if (sni != NULL && sni[0] != '\0')
 		event_add(&f->tab->eb, "sni", sni, strlen(sni));
 	ev_finish(f);
-	if (f->tls != NULL) {
-		free(f->tls);
-		f->tls = NULL;
-		f->tab->smem.used -= sizeof(*f->tls);
-	}
+	tab_free(f->tab, f->tls, sizeof(*f->tls));
+	f->tls = NULL;
 }
 
 /* the client's TLS bytes: its ClientHello, then nothing */
@@ -306,18 +336,14 @@ static void
 hello(struct flow *f, const uint8_t *p, size_t len)
 {
 	char		 sni[TLS_SNI_MAX + 1];
-	struct smtp_mem	*m = &f->tab->smem;
 
 	if (f->tlsdone)
 		return;
 	if (f->tls == NULL) {
-		if (m->used + sizeof(*f->tls) > m->max ||
-		    (f->tls = malloc(sizeof(*f->tls))) == NULL) {
-			f->tab->st.nomem++;
+		if ((f->tls = tab_alloc(f->tab, sizeof(*f->tls))) == NULL) {
 			tls_event(f, NULL);
 			return;
 		}
-		m->used += sizeof(*f->tls);
 		tls_init(f->tls);
 	}
 	switch (tls_feed(f->tls, p, len, sni, sizeof(sni), NULL)) {
@@ -344,27 +370,22 @@ dns_msg(void *ctx, const uint8_t *p, size_t len)
 	ev_begin(f->tab, "mx", fnv1a(f->sid, &f->nq, sizeof(f->nq)), f->src,
 	    f->dst, f->mac, f->has_mac);
 	event_add(&f->tab->eb, "name", name, strlen(name));
-	f->tab->st.events++;
-	f->tab->out(f->tab->outctx, &f->tab->eb);
+	ev_emit(f->tab);
 }
 
 static void
 deliver(struct flow *f, enum smtp_dir dir, const uint8_t *p, size_t len)
 {
 	struct smtp	*s;
-	struct smtp_mem	*m = &f->tab->smem;
 
 	if (f->kind == FK_DNS) {
 		if (dir != SMTP_CLIENT)
 			return;
 		f->cbytes = 1;
 		if (f->dns == NULL) {
-			if (m->used + sizeof(*f->dns) > m->max ||
-			    (f->dns = malloc(sizeof(*f->dns))) == NULL) {
-				f->tab->st.nomem++;
+			if ((f->dns = tab_alloc(f->tab, sizeof(*f->dns))) ==
+			    NULL)
 				return;
-			}
-			m->used += sizeof(*f->dns);
 			dns_tcp_init(f->dns);
 		}
 		dns_tcp_feed(f->dns, p, len, dns_msg, f);
@@ -540,10 +561,7 @@ flow_close(struct flowtab *ft, struct flow *f, const char *how)
 	reasm_free(&f->r[C2S]);
 	reasm_free(&f->r[S2C]);
 	smtp_free(f->smtp);
-	if (f->dns != NULL) {
-		free(f->dns);
-		ft->smem.used -= sizeof(*f->dns);
-	}
+	tab_free(ft, f->dns, sizeof(*f->dns));
 	free(f);
 	ft->count--;
 }
@@ -943,8 +961,7 @@ flow_udp(struct flowtab *ft, int64_t sec, uint32_t usec, const struct pkt *p)
 	ev_begin(ft, "mx", make_sid(&k, sec, usec), src, dst, p->mac,
 	    p->has_mac);
 	event_add(&ft->eb, "name", name, strlen(name));
-	ft->st.events++;
-	ft->out(ft->outctx, &ft->eb);
+	ev_emit(ft);
 }
 
 /* connections idle longer than the timeout are closed */
