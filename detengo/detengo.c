@@ -651,6 +651,30 @@ sid_num(const struct ev_rec *rec)
 }
 
 /*
+ * The server an observation counts: "n:NAME" for a TLS server name of
+ * the key's room (lower case: names compare so), else "a:ADDR"; its
+ * length
+ */
+static size_t
+server_key(char *key, size_t size, const struct addr *dst, const char *sni,
+    size_t snilen)
+{
+	char	 a[ADDR_STRLEN];
+	size_t	 i;
+
+	if (sni != NULL && snilen + 3 < size) {
+		memcpy(key, "n:", 2);
+		for (i = 0; i < snilen; i++)
+			key[2 + i] = (char)(sni[i] >= 'A' && sni[i] <= 'Z' ?
+			    sni[i] | 0x20 : sni[i]);
+		key[2 + snilen] = '\0';
+		return snilen + 2;
+	}
+	addr_fmt(dst, a, sizeof(a));
+	return (size_t)snprintf(key, size, "a:%s", a);
+}
+
+/*
  * Shared mode: the observations of one event, and a block when a
  * signature fires.  1 when the line is done with (a block queued, or
  * the host never to be blocked or blocked already), 0 to go on to the
@@ -664,9 +688,10 @@ shared_line(const struct ev_rec *rec, const struct addr *src,
 	struct sig_obs	 o[3];
 	struct sig_hit	 hit;
 	struct pending	*pe;
-	char		 key[300], a[ADDR_STRLEN];
+	char		 key[300];
 	const char	*k;
 	size_t		 klen, i, n = 0, off;
+	uint32_t	 sid;
 	int		 fired = 0;
 
 	if (policy_allowed(g.pol, src))
@@ -674,12 +699,11 @@ shared_line(const struct ev_rec *rec, const struct addr *src,
 	if (state_find(&g.st, src) != NULL || pending_has(src))
 		return 1;
 	memset(o, 0, sizeof(o));
+	sid = sid_num(rec);
 	for (i = 0; i < 3; i++) {
 		o[i].sec = rec->sec;
-		o[i].sid = sid_num(rec);
+		o[i].sid = sid;
 	}
-	addr_fmt(dst, a, sizeof(a));
-	snprintf(key, sizeof(key), "a:%s", a);
 	if (strcmp(rec->name, "mx") == 0) {
 		if ((k = event_get(rec, "name", &klen)) == NULL)
 			return 1;
@@ -691,22 +715,17 @@ shared_line(const struct ev_rec *rec, const struct addr *src,
 		if (dport == 25) {
 			o[n].kind = SIG_OBS_SERVER;
 			o[n].key = key;
-			o[n++].keylen = strlen(key);
+			o[n++].keylen = server_key(key, sizeof(key), dst,
+			    NULL, 0);
 		}
 	} else if (strcmp(rec->name, "tls") == 0) {
 		/* submission: the server is the name asked for, if any */
 		if (dport != 25) {
-			if ((k = event_get(rec, "sni", &klen)) != NULL &&
-			    klen + 3 < sizeof(key)) {
-				memcpy(key, "n:", 2);
-				for (i = 0; i < klen; i++)
-					key[2 + i] = (char)(k[i] >= 'A' &&
-					    k[i] <= 'Z' ? k[i] | 0x20 : k[i]);
-				key[2 + klen] = '\0';
-			}
+			k = event_get(rec, "sni", &klen);
 			o[n].kind = SIG_OBS_SERVER;
 			o[n].key = key;
-			o[n++].keylen = strlen(key);
+			o[n++].keylen = server_key(key, sizeof(key), dst, k,
+			    k != NULL ? klen : 0);
 		}
 	} else if (strcmp(rec->name, "mail") == 0 ||
 	    strcmp(rec->name, "rcpt") == 0) {
@@ -714,7 +733,8 @@ shared_line(const struct ev_rec *rec, const struct addr *src,
 		if (dport != 25 && strcmp(rec->name, "mail") == 0) {
 			o[n].kind = SIG_OBS_SERVER;
 			o[n].key = key;
-			o[n++].keylen = strlen(key);
+			o[n++].keylen = server_key(key, sizeof(key), dst,
+			    NULL, 0);
 		}
 		o[n++].kind = SIG_OBS_ATTEMPT;
 	} else if (strcmp(rec->name, "refused") == 0) {
