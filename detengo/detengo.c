@@ -1482,6 +1482,14 @@ follow(void)
 			char	 err[512];
 
 			sig_hup = 0;
+			/*
+			 * The place in the log saved first: after a kill -9
+			 * the lines decided under the old list are not read
+			 * again under the new one
+			 */
+			commit_pending();
+			g.dirty = 1;
+			save_state();
 			policy_allow_reset(g.pol);
 			if (g.allowfile != NULL && policy_allow_file(g.pol,
 			    g.allowfile, err, sizeof(err)) == -1)
