@@ -908,20 +908,26 @@ struct seen {
 	size_t		 extra;
 };
 
-/* a host of the table keeps there the end of its block, if it has one */
+/*
+ * a host of the table keeps there the end of its block, if it has one,
+ * and when it was made, if the firewall says
+ */
 #define SEEN_UNTIL(h)	((h)->v[0])
+#define SEEN_SINCE(h)	((h)->v[1])
 
 static void
 seen_cb(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes,
-    int64_t until)
+    int64_t until, int64_t since)
 {
 	struct seen	*s = ctx;
 	struct hset_item *h;
 
 	(void)pkts;
 	(void)bytes;
-	if ((h = hset_put(&s->set, a)) != NULL)
+	if ((h = hset_put(&s->set, a)) != NULL) {
 		SEEN_UNTIL(h) = (uint64_t)until;
+		SEEN_SINCE(h) = (uint64_t)since;
+	}
 }
 
 /*
@@ -933,16 +939,19 @@ seen_cb(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes,
  * record (FW_KEEPS) is read only at start: after that it puts back
  * what a reload took by itself, and only the allowed hosts are lifted.
  * With expiry in the kernel, a host's end of block there is made the
- * state's.
+ * state's.  At start, a host of the table that the state does not name
+ * but whose block the firewall says was made before the state was last
+ * saved was lifted meanwhile: an old copy of the ruleset restored put
+ * it back, and it goes.
  */
 static void
 reconcile(int startup)
 {
 	struct seen	 s;
 	struct hset_item *h;
-	struct addr	*miss, a;
+	struct addr	*miss, *stale, a;
 	int64_t		*muntil, fu;
-	size_t		 i, nmiss = 0, ntime = 0, lifted = 0;
+	size_t		 i, nmiss = 0, ntime = 0, lifted = 0, nstale = 0;
 	int64_t		 now = now_sec();
 	int		 caps = fw_caps(g.fw), listed = startup ||
 			    !(caps & FW_KEEPS);
@@ -986,7 +995,8 @@ reconcile(int startup)
 	}
 	if ((miss = calloc(g.st.nblocks + s.set.n + 1, sizeof(*miss))) ==
 	    NULL || (muntil = calloc(g.st.nblocks + s.set.n + 1,
-	    sizeof(*muntil))) == NULL)
+	    sizeof(*muntil))) == NULL || (stale = calloc(s.set.n + 1,
+	    sizeof(*stale))) == NULL)
 		fatal("calloc");
 	for (i = 0; i < g.st.nblocks; i++) {
 		const struct state_block *b = &g.st.blocks[i];
@@ -1012,6 +1022,11 @@ reconcile(int startup)
 			    state_find(&g.st, &h->addr) != NULL ||
 			    policy_allowed(g.pol, &h->addr))
 				continue;
+			if (SEEN_SINCE(h) != 0 && g.st.savedms != 0 &&
+			    (int64_t)SEEN_SINCE(h) <= g.st.savedms) {
+				stale[nstale++] = h->addr;
+				continue;
+			}
 			fu = (int64_t)SEEN_UNTIL(h);
 			if (!(caps & FW_CAN_EXPIRE) || fu < 0)
 				fu = g.expire ? now + g.expire : 0;
@@ -1025,6 +1040,16 @@ reconcile(int startup)
 			state_add(&g.st, &h->addr, now, fu);
 			g.dirty = 1;
 		}
+	}
+	if (nstale > 0) {
+		if (fw_del(g.fw, stale, nstale) == -1) {
+			g.fwerrors++;
+			log_warnx("cannot lift %zu blocks lifted before",
+			    nstale);
+		} else
+			log_info("%zu hosts of the table were lifted before "
+			    "the state was saved (an old copy of the ruleset "
+			    "restored?): lifted again", nstale);
 	}
 	if (nmiss > 0) {
 		if (fw_add(g.fw, miss, muntil, nmiss) == -1) {
@@ -1045,6 +1070,7 @@ reconcile(int startup)
 	}
 	free(miss);
 	free(muntil);
+	free(stale);
 	hset_free(&s.set);
 }
 
@@ -1188,12 +1214,13 @@ load_state(void)
 
 static void
 list_cb(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes,
-    int64_t until)
+    int64_t until, int64_t since)
 {
 	char			 h[ADDR_STRLEN], ut[32] = "never", left[24] = "-";
 	const struct state_block *b;
 
 	(void)ctx;
+	(void)since;
 	addr_fmt(a, h, sizeof(h));
 	/* the firewall's own time if it keeps one, else the state's */
 	if (until == -1)

@@ -411,6 +411,8 @@ state_load(const char *path, struct state *st, char *err, size_t errlen)
 		    (unsigned)(sb.st_mode & 07777));
 		goto bad;
 	}
+	st->savedms = (int64_t)sb.st_mtim.tv_sec * 1000 +
+	    sb.st_mtim.tv_nsec / 1000000;
 	if ((buf = malloc(STATE_IOBUF)) == NULL) {
 		rerr(&r, "%s", strerror(errno));
 		goto bad;

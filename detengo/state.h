@@ -31,6 +31,7 @@ struct state {
 	struct logpos	 pos;
 	struct state_block *blocks;	/* malloc'd, nblocks used */
 	size_t		 nblocks, cap;
+	int64_t		 savedms;	/* the file's mtime, ms; 0: no file */
 	/* private: an index of blocks by host, kept by state_add/state_del */
 	struct oidx	 ix;
 	uint64_t	 key[2];	/* hash_sip()'s */

@@ -213,6 +213,28 @@ check "--unblock removes the element" outset hosts4 192.0.2.10
 check "--unblock reports reason=manual" grep -q 'unblock host=192.0.2.10 reason=manual' "$T/u.out"
 check "--unblock drops it from the state" sh -c "! grep -q '192.0.2.10 ' '$T/a.state'"
 
+# --- an old copy of the ruleset restored while detengo is stopped ---
+# each element carries the time of its block: one made before the state
+# was last saved, and missing from it, was lifted meanwhile and goes;
+# an element without that comment (added by hand) is taken up
+{ ev mail 192.0.2.60; ev mail 192.0.2.61; } >"$T/o.log"
+inns $D -b nft -s "$T/o.state" --once --from-start "$T/o.log" >/dev/null 2>&1
+inns nft list table inet detengo >"$T/o.saved"
+check "each element carries the time of its block as its comment" \
+    grep -Eq '192\.0\.2\.60 [^,}]*comment "blocked 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z"' "$T/o.saved"
+inns $D -b nft -s "$T/o.state" --unblock 192.0.2.60 >/dev/null 2>&1
+{ echo "delete table inet detengo"; cat "$T/o.saved"; } >"$T/o.nft"
+inns nft -f "$T/o.nft"
+inns nft add element inet detengo hosts4 '{ 192.0.2.62 }'
+inns nft add element inet detengo hosts4 '{ 192.0.2.63 comment "blocked 2026-13-45T99:00:00.000Z" }'
+check "the old copy restored: 192.0.2.60 is an element again" inset hosts4 192.0.2.60
+inns $D -b nft -s "$T/o.state" --once "$T/o.log" >"$T/o.out" 2>"$T/o.err"
+check "at start the block lifted before is lifted again" outset hosts4 192.0.2.60
+check "the start says so in one line" grep -q '^detengo: 1 hosts of the table were lifted before the state was saved' "$T/o.err"
+checkx "the block in force stays; the elements added by hand, one with a comment not a time, are taken up" \
+    'inset hosts4 192.0.2.61 && inset hosts4 192.0.2.62 && inset hosts4 192.0.2.63 &&
+    grep -q "^block 192.0.2.62 " "$T/o.state" && grep -q "^block 192.0.2.63 " "$T/o.state"'
+
 # --- expiry in the kernel, while detengo is stopped ---
 ev mail 192.0.2.40 >"$T/x.log"
 inns $D -b nft -x 2 -s "$T/x.state" --once --from-start "$T/x.log" >"$T/x.out" 2>/dev/null

@@ -56,7 +56,7 @@ dry_list(void *p, fw_list_cb cb, void *ctx)
 	for (i = 0; i < d->hosts.n; i++)
 		if (d->hosts.v[i].addr.family != 0)
 			cb(ctx, &d->hosts.v[i].addr, 0, 0,
-			    (int64_t)UNTIL(&d->hosts.v[i]));
+			    (int64_t)UNTIL(&d->hosts.v[i]), 0);
 	return 0;
 }
 

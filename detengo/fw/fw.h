@@ -49,12 +49,13 @@ struct fw_conf {
 struct fw;
 
 /*
- * host, packets and bytes stopped (0 without FW_CAN_COUNT), and the
- * time its block ends as the firewall holds it (0: never; -1: the
- * firewall keeps no time)
+ * host, packets and bytes stopped (0 without FW_CAN_COUNT), the time
+ * its block ends as the firewall holds it (0: never; -1: the firewall
+ * keeps no time), and the time it was made as the firewall holds it,
+ * in milliseconds since the epoch (0: the firewall does not say)
  */
 typedef void	(*fw_list_cb)(void *, const struct addr *, uint64_t, uint64_t,
-		    int64_t);
+		    int64_t, int64_t);
 
 /* 1 if a backend of this name exists, built or not */
 int		 fw_backend_known(const char *);

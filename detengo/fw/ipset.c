@@ -603,7 +603,7 @@ list_line(struct ips *st, const char *l)
 	if (to > 0)
 		until = (int64_t)time(NULL) + (int64_t)to;
 	if (st->cb != NULL)
-		st->cb(st->ctx, &a, pk, by, until);
+		st->cb(st->ctx, &a, pk, by, until, 0);
 }
 
 static int
@@ -793,13 +793,14 @@ timeout_of(int64_t until, int64_t now)
 /* the record takes up the hosts a listing finds */
 static void
 record_cb(void *ctx, const struct addr *a, uint64_t pk, uint64_t by,
-    int64_t until)
+    int64_t until, int64_t since)
 {
 	struct ips		*st = ctx;
 	struct hset_item	*h;
 
 	(void)pk;
 	(void)by;
+	(void)since;
 	if ((h = hset_put(&st->hosts, a)) != NULL)
 		UNTIL(h) = (uint64_t)until;
 }

@@ -1301,7 +1301,8 @@ ifw_list(void *p, fw_list_cb cb, void *ctx)
 			return -1;
 		}
 	for (i = 0; i < set.n; i++)
-		cb(ctx, &set.v[i].addr, PKTS(&set.v[i]), BYTES(&set.v[i]), -1);
+		cb(ctx, &set.v[i].addr, PKTS(&set.v[i]), BYTES(&set.v[i]), -1,
+		    0);
 	hset_free(&set);
 	return 0;
 }

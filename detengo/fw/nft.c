@@ -23,6 +23,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
+#include <libnftnl/udata.h>
 
 #include "addr.h"
 #include "bounds.h"
@@ -43,7 +44,10 @@
  *		}
  *	}
  *
- * The rules never change while detengo runs; a block is one element.
+ * The rules never change while detengo runs; a block is one element,
+ * with the time it was made as its comment ("blocked 2026-12-07T19:53:
+ * 33.125Z", UTC to the millisecond): an element restored later from an
+ * old copy of the ruleset is known by it at start (see STAMP below).
  * Priority filter - 10: hooks of equal priority run newest first, so a
  * priority of our own keeps the order fixed, and ahead of the usual
  * filter chains (an accept there cannot end our chain anyway).
@@ -84,6 +88,12 @@ static const struct {
 #define UNTIL(h)	((h)->v[0])	/* seconds, 0: never */
 #define PKTS(h)		((h)->v[1])	/* as the last dump found them */
 #define BYTES(h)	((h)->v[2])
+#define STAMP(h)	((h)->v[3])	/* when blocked, ms since the epoch;
+					   0: unknown (an element without our
+					   comment, as one added by hand) */
+/* the comment's form, and its length: "blocked " and 24 bytes of time */
+#define STAMP_PFX	"blocked "
+#define STAMP_LEN	(sizeof(STAMP_PFX) - 1 + 24)
 
 struct nfw {
 	struct mnl_socket *nl;
@@ -112,6 +122,70 @@ static int64_t
 now_sec(void)
 {
 	return (int64_t)time(NULL);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* an element's comment for a block made at ms; 0 if none can be made */
+static size_t
+stamp_fmt(int64_t ms, char *s, size_t size)
+{
+	struct tm	 tm;
+	time_t		 t = (time_t)(ms / 1000);
+	int		 n;
+
+	if (ms <= 0 || gmtime_r(&t, &tm) == NULL)
+		return 0;
+	n = snprintf(s, size, STAMP_PFX "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	return n == (int)STAMP_LEN && (size_t)n < size ? (size_t)n : 0;
+}
+
+/* n decimal digits, checked already */
+static int
+digits(const char *s, int n)
+{
+	int	 v = 0;
+
+	while (n-- > 0)
+		v = v * 10 + (*s++ - '0');
+	return v;
+}
+
+/* the time in such a comment, exactly that form; 0 for anything else */
+static int64_t
+stamp_parse(const char *s, size_t len)
+{
+	static const char form[] = STAMP_PFX "####-##-##T##:##:##.###Z";
+	struct tm	 tm;
+	time_t		 t;
+	size_t		 i;
+
+	if (len != STAMP_LEN)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (form[i] == '#' ? s[i] < '0' || s[i] > '9' : s[i] != form[i])
+			return 0;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = digits(s + 8, 4) - 1900;
+	tm.tm_mon = digits(s + 13, 2) - 1;
+	tm.tm_mday = digits(s + 16, 2);
+	tm.tm_hour = digits(s + 19, 2);
+	tm.tm_min = digits(s + 22, 2);
+	tm.tm_sec = digits(s + 25, 2);
+	if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 ||
+	    (t = timegm(&tm)) == (time_t)-1 || t <= 0)
+		return 0;
+	return (int64_t)t * 1000 + digits(s + 28, 3);
 }
 
 static int
@@ -548,15 +622,63 @@ set_new(const char *name, uint32_t id, uint32_t flags, int keytype,
 	return s;
 }
 
+/* an element's comment: the time its block was made */
+static int
+elem_stamp(struct nftnl_set_elem *e, int64_t ms)
+{
+	struct nftnl_udata_buf	*ud;
+	char			 c[STAMP_LEN + 1];
+	int			 rv = -1;
+
+	if (stamp_fmt(ms, c, sizeof(c)) == 0)
+		return 0;
+	if ((ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN)) == NULL)
+		return -1;
+	if (nftnl_udata_put_strz(ud, NFTNL_UDATA_SET_ELEM_COMMENT, c) &&
+	    nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA,
+	    nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud)) == 0)
+		rv = 0;
+	nftnl_udata_buf_free(ud);
+	return rv;
+}
+
+/*
+ * The time in an element's comment, if it is ours; 0 if not.  The
+ * comment is one of the type-length-value records of the element's
+ * user data, which anyone with CAP_NET_ADMIN writes: they are walked
+ * here with their lengths checked, which nftnl_udata_parse() does not.
+ */
+static int64_t
+elem_stamp_get(struct nftnl_set_elem *e)
+{
+	const uint8_t	*ud;
+	uint32_t	 len, off, l;
+
+	if ((ud = nftnl_set_elem_get(e, NFTNL_SET_ELEM_USERDATA, &len)) ==
+	    NULL)
+		return 0;
+	for (off = 0; off + 2 <= len; off += 2 + l) {
+		l = ud[off + 1];
+		if (l > len - off - 2)
+			return 0;
+		/* nft's comment, its NUL included */
+		if (ud[off] == NFTNL_UDATA_SET_ELEM_COMMENT)
+			return l > 0 && ud[off + 2 + l - 1] == '\0' ?
+			    stamp_parse((const char *)ud + off + 2, l - 1) : 0;
+	}
+	return 0;
+}
+
 /*
  * Elements of one set as NEWSETELEM or DELSETELEM messages of the
  * transaction, each list cut at 64 KiB; ms[i] the timeout of host i
- * (0: none).  One message per host with tags (to know which failed).
+ * (0: none), stamp[i] when it was blocked (0: no comment).  One message
+ * per host with tags (to know which failed).
  */
 static int
 txn_elems(struct nfw *st, uint16_t type, const char *set, uint32_t setid,
     const struct addr *const *keys, int keylen, const uint64_t *ms,
-    size_t n, const long *tags)
+    const int64_t *stamp, size_t n, const long *tags)
 {
 	struct nftnl_set	*s;
 	struct nftnl_set_elem	*e;
@@ -581,6 +703,10 @@ txn_elems(struct nfw *st, uint16_t type, const char *set, uint32_t setid,
 			if (ms != NULL && ms[i] != 0)
 				nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT,
 				    ms[i]);
+			if (stamp != NULL && elem_stamp(e, stamp[i]) == -1) {
+				nftnl_set_elem_free(e);
+				goto bad;
+			}
 			nftnl_set_elem_add(s, e);
 		}
 		if ((it = nftnl_set_elems_iter_create(s)) == NULL)
@@ -690,8 +816,8 @@ txn_objects(struct nfw *st)
 				pkp[i] = &pk[i];
 			}
 			if (txn_elems(st, NFT_MSG_NEWSETELEM, PORTSET,
-			    ID_PORTS(fi), pkp, 2, NULL, (size_t)st->nports,
-			    NULL) == -1)
+			    ID_PORTS(fi), pkp, 2, NULL, NULL,
+			    (size_t)st->nports, NULL) == -1)
 				goto done;
 		}
 		if ((r = rule_build(st, fi)) == NULL)
@@ -730,17 +856,19 @@ until_ms(int64_t until, int64_t now)
 
 /*
  * Into the transaction: these hosts as elements of their family's set,
- * with deletes first for the ones to refresh (redel[i]: tag of host i,
- * which must be in the set; -1: only add).  Kernel 6.1 keeps an
+ * stamped with when they were blocked (stamp[i]), with deletes first
+ * for the ones to refresh (redel[i]: tag of host i, which must be in the
+ * set; -1: only add).  Kernel 6.1 keeps an
  * element's timeout when it is added again: delete and add in one
  * transaction is what works everywhere.
  */
 static int
 txn_hosts(struct nfw *st, const struct addr *hosts, const int64_t *until,
-    const long *redel, size_t n)
+    const int64_t *stamp, const long *redel, size_t n)
 {
 	const struct addr	**keys;
 	uint64_t		*ms;
+	int64_t			*sk;
 	long			*tags;
 	int64_t			 now = now_sec(), t;
 	size_t			 i, k, nd;
@@ -748,8 +876,9 @@ txn_hosts(struct nfw *st, const struct addr *hosts, const int64_t *until,
 
 	keys = calloc(n ? n : 1, sizeof(*keys));
 	ms = calloc(n ? n : 1, sizeof(*ms));
+	sk = calloc(n ? n : 1, sizeof(*sk));
 	tags = calloc(n ? n : 1, sizeof(*tags));
-	if (keys == NULL || ms == NULL || tags == NULL)
+	if (keys == NULL || ms == NULL || sk == NULL || tags == NULL)
 		goto done;
 	for (fi = 0; fi < NFAM; fi++) {
 		for (i = nd = 0; redel != NULL && i < n; i++)
@@ -758,7 +887,7 @@ txn_hosts(struct nfw *st, const struct addr *hosts, const int64_t *until,
 				tags[nd++] = redel[i];
 			}
 		if (nd > 0 && txn_elems(st, NFT_MSG_DELSETELEM, fams[fi].set,
-		    0, keys, fams[fi].keylen, NULL, nd, tags) == -1)
+		    0, keys, fams[fi].keylen, NULL, NULL, nd, tags) == -1)
 			goto done;
 		for (i = k = 0; i < n; i++) {
 			if (hosts[i].family != fams[fi].af)
@@ -767,10 +896,11 @@ txn_hosts(struct nfw *st, const struct addr *hosts, const int64_t *until,
 			    -1)
 				continue;
 			keys[k] = &hosts[i];
+			sk[k] = stamp[i];
 			ms[k++] = (uint64_t)t;
 		}
 		if (k > 0 && txn_elems(st, NFT_MSG_NEWSETELEM, fams[fi].set, 0,
-		    keys, fams[fi].keylen, ms, k, NULL) == -1)
+		    keys, fams[fi].keylen, ms, sk, k, NULL) == -1)
 			goto done;
 	}
 	rv = 0;
@@ -779,6 +909,7 @@ done:
 		log_warn("nft: building the elements");
 	free(keys);
 	free(ms);
+	free(sk);
 	free(tags);
 	return rv;
 }
@@ -786,7 +917,7 @@ done:
 /* every host of our record, for a rebuild; the ones over are dropped */
 static int
 record_hosts(struct nfw *st, struct addr **hosts, int64_t **until,
-    size_t *n)
+    int64_t **stamp, size_t *n)
 {
 	int64_t		 now = now_sec();
 	size_t		 i;
@@ -794,9 +925,11 @@ record_hosts(struct nfw *st, struct addr **hosts, int64_t **until,
 	*n = 0;
 	*hosts = calloc(st->hosts.live + 1, sizeof(**hosts));
 	*until = calloc(st->hosts.live + 1, sizeof(**until));
-	if (*hosts == NULL || *until == NULL) {
+	*stamp = calloc(st->hosts.live + 1, sizeof(**stamp));
+	if (*hosts == NULL || *until == NULL || *stamp == NULL) {
 		free(*hosts);
 		free(*until);
+		free(*stamp);
 		return -1;
 	}
 	for (i = 0; i < st->hosts.n; i++) {
@@ -809,6 +942,7 @@ record_hosts(struct nfw *st, struct addr **hosts, int64_t **until,
 			continue;
 		}
 		(*hosts)[*n] = h->addr;
+		(*stamp)[*n] = (int64_t)STAMP(h);
 		(*until)[(*n)++] = (int64_t)UNTIL(h);
 	}
 	return 0;
@@ -852,11 +986,11 @@ static int
 rebuild(struct nfw *st, int withhosts, size_t *nhosts)
 {
 	struct addr	*hosts;
-	int64_t		*until;
+	int64_t		*until, *stamp;
 	size_t		 n;
 	int		 rv = -1;
 
-	if (record_hosts(st, &hosts, &until, &n) == -1) {
+	if (record_hosts(st, &hosts, &until, &stamp, &n) == -1) {
 		log_warn("nft: rebuild");
 		return -1;
 	}
@@ -864,7 +998,7 @@ rebuild(struct nfw *st, int withhosts, size_t *nhosts)
 		n = 0;
 	txn_begin(st);
 	if (txn_objects(st) == 0 && (!withhosts || txn_flush_sets(st) == 0) &&
-	    txn_hosts(st, hosts, until, NULL, n) == 0) {
+	    txn_hosts(st, hosts, until, stamp, NULL, n) == 0) {
 		if (txn_commit(st) == 0)
 			rv = 0;
 		else
@@ -872,6 +1006,7 @@ rebuild(struct nfw *st, int withhosts, size_t *nhosts)
 	}
 	free(hosts);
 	free(until);
+	free(stamp);
 	if (rv == 0 && objects_sig(st, &st->sig) != 0)
 		st->sig = 0;
 	if (nhosts != NULL)
@@ -943,6 +1078,7 @@ elems_cb(const struct nlmsghdr *nlh, void *data)
 		}
 		PKTS(h) = BYTES(h) = 0;
 		nftnl_set_elem_expr_foreach(e, counter_cb, h);
+		STAMP(h) = (uint64_t)elem_stamp_get(e);
 	}
 	nftnl_set_elems_iter_destroy(it);
 	nftnl_set_free(s);
@@ -1108,7 +1244,7 @@ nfw_list(void *p, fw_list_cb cb, void *ctx)
 
 			if (h->addr.family == fams[fi].af)
 				cb(ctx, &h->addr, PKTS(h), BYTES(h),
-				    (int64_t)UNTIL(h));
+				    (int64_t)UNTIL(h), (int64_t)STAMP(h));
 		}
 	return 0;
 }
@@ -1134,7 +1270,8 @@ present(struct nfw *st, const struct addr *a, int64_t now)
  * element timed out meanwhile makes the delete fail, and the whole
  * transaction with it: it is then taken as gone, and the transaction
  * tried again once.  A transaction refused because the table went is
- * tried again after the table is rebuilt.
+ * tried again after the table is rebuilt.  A new element is stamped
+ * with now; a refreshed one keeps its stamp.
  */
 static int
 nfw_add(void *p, const struct addr *hosts, const int64_t *until, size_t n)
@@ -1143,7 +1280,8 @@ nfw_add(void *p, const struct addr *hosts, const int64_t *until, size_t n)
 	struct hset_item	*h, *d;
 	struct hset		 seen;
 	struct addr		*v = NULL, k;
-	int64_t			*u = NULL, now = now_sec(), want;
+	int64_t			*u = NULL, *sk = NULL, now = now_sec(), want;
+	int64_t			 ms = now_ms();
 	long			*redel = NULL;
 	size_t			 i, m, j;
 	int			 try, added = 0, bad = 0, e;
@@ -1154,6 +1292,7 @@ nfw_add(void *p, const struct addr *hosts, const int64_t *until, size_t n)
 	}
 	if ((v = calloc(n ? n : 1, sizeof(*v))) == NULL ||
 	    (u = calloc(n ? n : 1, sizeof(*u))) == NULL ||
+	    (sk = calloc(n ? n : 1, sizeof(*sk))) == NULL ||
 	    (redel = calloc(n ? n : 1, sizeof(*redel))) == NULL) {
 		log_warn("nft: add");
 		goto fail;
@@ -1185,8 +1324,10 @@ nfw_add(void *p, const struct addr *hosts, const int64_t *until, size_t n)
 				    llabs((int64_t)UNTIL(h) - want) <= 1))
 					continue;
 				redel[m] = (long)m;
+				sk[m] = STAMP(h) != 0 ? (int64_t)STAMP(h) : ms;
 			} else {
 				redel[m] = -1;
+				sk[m] = ms;
 				added++;
 			}
 			d->v[0] = m + 1;
@@ -1196,13 +1337,14 @@ nfw_add(void *p, const struct addr *hosts, const int64_t *until, size_t n)
 		if (m == 0)
 			break;
 		txn_begin(st);
-		if (txn_hosts(st, v, u, redel, m) == -1)
+		if (txn_hosts(st, v, u, sk, redel, m) == -1)
 			goto fail;
 		if (txn_commit(st) == 0) {
 			for (i = 0; i < m; i++)
-				if ((h = hset_put(&st->hosts, &v[i])) != NULL)
+				if ((h = hset_put(&st->hosts, &v[i])) != NULL) {
 					UNTIL(h) = (uint64_t)u[i];
-				else
+					STAMP(h) = (uint64_t)sk[i];
+				} else
 					log_warn("nft: record");
 			break;
 		}
@@ -1230,12 +1372,14 @@ nfw_add(void *p, const struct addr *hosts, const int64_t *until, size_t n)
 	hset_free(&seen);
 	free(v);
 	free(u);
+	free(sk);
 	free(redel);
 	return added;
 fail:
 	hset_free(&seen);
 	free(v);
 	free(u);
+	free(sk);
 	free(redel);
 	return -1;
 }
@@ -1286,7 +1430,7 @@ nfw_del(void *p, const struct addr *hosts, size_t n)
 				keys[0] = &v[i];
 				if (txn_elems(st, NFT_MSG_DELSETELEM,
 				    fams[fi].set, 0, keys, fams[fi].keylen,
-				    NULL, 1, &tags[i]) == -1)
+				    NULL, NULL, 1, &tags[i]) == -1)
 					goto fail;
 			}
 		}

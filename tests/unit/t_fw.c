@@ -63,11 +63,12 @@ parse_hosts(int argc, char **argv)
 
 static void
 print_host(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes,
-    int64_t until)
+    int64_t until, int64_t since)
 {
 	char	 s[ADDR_STRLEN];
 
 	(void)ctx;
+	(void)since;
 	if (addr_fmt(a, s, sizeof(s)) == -1)
 		strcpy(s, "?");
 	printf("%s %llu %llu", s, (unsigned long long)pkts,
@@ -86,11 +87,12 @@ struct seen {
 
 static void
 collect(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes,
-    int64_t until)
+    int64_t until, int64_t since)
 {
 	struct seen	*sn = ctx;
 
 	(void)until;
+	(void)since;
 	if (sn->n < LIST_MAX && addr_fmt(a, sn->s[sn->n], ADDR_STRLEN) == 0 &&
 	    pkts == 0 && bytes == 0)
 		sn->n++;
