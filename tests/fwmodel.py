@@ -108,6 +108,18 @@ def model_block(h, now):
     model[h] = now + EXPIRE
 
 
+def mail(hs):
+    """events from these hosts, into the log and the model.  A host whose
+    block ends within the tolerance is left out: detengo keeps whole
+    seconds, so its block may be over a second before the model's, and a
+    mail then is a new block for one and nothing for the other"""
+    now = time.time()
+    hs = [h for h in hs if not (h in model and model[h] - now < SLACK + 1)]
+    append([event(h) for h in hs])
+    for h in hs:
+        model_block(h, now)
+
+
 def model_expire(now):
     for h in [h for h, u in model.items() if u <= now]:
         expired_at[h] = model.pop(h)
@@ -372,10 +384,7 @@ def main():
             n = 1 if rng.random() < 0.6 else rng.randint(2, 25)
             hs = POOL[fresh:fresh + n]
             fresh = (fresh + n) % len(POOL)
-            now = time.time()
-            append([event(h) for h in hs])
-            for h in hs:
-                model_block(h, now)
+            mail(hs)
         elif r < 0.45:
             kind = "reload"
             rk = rng.choice(reload_kinds())
@@ -389,20 +398,15 @@ def main():
             if how < 0.4:
                 hs = POOL[fresh:fresh + 1]
                 fresh = (fresh + 1) % len(POOL)
-                now = time.time()
-                append([event(h) for h in hs])
-                model_block(hs[0], now)
+                mail(hs)
                 kind += ", just after a block"
                 do_reload(rk)
             elif how < 0.7:
                 hs = POOL[fresh:fresh + 20]
                 fresh = (fresh + 20) % len(POOL)
-                now = time.time()
-                append([event(h) for h in hs[:10]])
+                mail(hs[:10])
                 do_reload(rk)
-                append([event(h) for h in hs[10:]])
-                for h in hs:
-                    model_block(h, now)
+                mail(hs[10:])
                 kind += ", in the middle of a burst"
             else:
                 proc.send_signal(signal.SIGSTOP)
