@@ -89,10 +89,12 @@ T_hash_SRCS=	tests/unit/t_hash.c common/hash.c
 T_oidx_SRCS=	tests/unit/t_oidx.c detengo/oidx.c
 T_metrics_SRCS=	tests/unit/t_metrics.c common/metrics.c
 T_why_SRCS=	tests/unit/t_why.c detengo/why.c detengo/state.c detengo/oidx.c \
+		common/event.c \
 		common/addr.c common/ascii.c common/hash.c
 T_sig_SRCS=	tests/unit/t_sig.c detengo/sig.c detengo/hset.c detengo/oidx.c \
 		common/addr.c common/ascii.c common/hash.c
-T_notify_SRCS=	tests/unit/t_notify.c detengo/notify.c common/log.c
+T_notify_SRCS=	tests/unit/t_notify.c detengo/notify.c common/event.c \
+		common/ascii.c common/addr.c common/log.c
 T_hset_SRCS=	tests/unit/t_hset.c detengo/hset.c detengo/oidx.c common/addr.c \
 		common/ascii.c common/hash.c
 T_ring_SRCS=	tests/unit/t_ring.c capturo/ring.c
@@ -109,6 +111,7 @@ UNIT_ALL=	$(patsubst tests/unit/t_%.c,%,$(wildcard tests/unit/t_*.c))
 UNITS=		$(filter-out fw tail,$(UNIT_ALL))
 # the backends' driver runs only as root inside a namespace (tests/e2e_fw.sh)
 T_fw_SRCS=	tests/unit/t_fw.c $(filter detengo/fw/%.c detengo/hset.c detengo/oidx.c,$(DETENGO_SRCS)) \
+		common/event.c \
 		common/addr.c \
 		common/ascii.c \
 		common/hash.c \

@@ -393,6 +393,34 @@ fmt_time(int64_t sec, uint32_t usec, char *out)
 	return 0;
 }
 
+size_t
+event_utc(int64_t sec, int ms, char *buf, size_t len)
+{
+	struct tm	 tm;
+	time_t		 t = (time_t)sec;
+	int		 n;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	if (ms > 999 || gmtime_r(&t, &tm) == NULL ||
+	    tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
+		return 0;
+	if (ms >= 0)
+		n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, ms);
+	else
+		n = snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+	if (n < 0 || (size_t)n >= len) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return (size_t)n;
+}
+
 /* the keys were added in the schema's order, with every required one */
 static int
 order_ok(const struct ev_buf *b, const struct schema *s)

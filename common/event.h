@@ -57,5 +57,11 @@ int		 event_parse(const char *, size_t, struct ev_rec *,
 const char	*event_get(const struct ev_rec *, const char *, size_t *);
 int		 event_known(const char *);
 int		 event_json(const struct ev_rec *, char *, size_t);
+/*
+ * A time as the lines write it, UTC: "2026-03-03T16:45:44Z", or with
+ * ms from 0 to 999 "2026-03-03T16:45:44.125Z".  Its length, or 0 and
+ * "" for a year outside 0 to 9999 or a buffer too small.
+ */
+size_t		 event_utc(int64_t, int, char *, size_t);
 
 #endif /* EVENT_H */

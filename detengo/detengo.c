@@ -208,16 +208,6 @@ report(struct ev_buf *b)
 }
 
 static void
-fmt_time(int64_t t, char *buf, size_t len)
-{
-	struct tm	 tm;
-	time_t		 tt = (time_t)t;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void
 report_block(const struct pending *p, int64_t until)
 {
 	struct ev_buf	 b;
@@ -235,7 +225,7 @@ report_block(const struct pending *p, int64_t until)
 	event_adds(&b, "chain", fw_where(g.fw));
 	event_adds(&b, "ports", g.portlist);
 	if (until) {
-		fmt_time(until, ut, sizeof(ut));
+		event_utc(until, -1, ut, sizeof(ut));
 		event_adds(&b, "until", ut);
 	}
 	if (p->reason[0])
@@ -1226,7 +1216,7 @@ list_cb(void *ctx, const struct addr *a, uint64_t pkts, uint64_t bytes,
 	if (until == -1)
 		until = (b = state_find(&g.st, a)) != NULL ? b->until : 0;
 	if (until != 0)
-		fmt_time(until, ut, sizeof(ut));
+		event_utc(until, -1, ut, sizeof(ut));
 	if (until != 0)
 		snprintf(left, sizeof(left), "%llds", (long long)(until >
 		    now_sec() ? until - now_sec() : 0));
@@ -1340,10 +1330,10 @@ cmd_why(const struct opts *o)
 		printf("%s is blocked\n", host);
 		said = why_show(g.statepath, host, b, stdout);
 		if (!said) {
-			fmt_time(b->since, t, sizeof(t));
+			event_utc(b->since, -1, t, sizeof(t));
 			printf("its block since %s", t);
 			if (b->until != 0)
-				fmt_time(b->until, t, sizeof(t));
+				event_utc(b->until, -1, t, sizeof(t));
 			printf(", until %s\n", b->until != 0 ? t : "never");
 			printf("no evidence kept (a block made before this "
 			    "version, restored from the firewall, or its "

@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "bounds.h"
+#include "event.h"
 #include "log.h"
 #include "notify.h"
 
@@ -110,17 +111,6 @@ notify_init(const char *program, const char *backend, const char *lift,
 	return 0;
 }
 
-static void
-fmt_until(int64_t t, char *buf, size_t len)
-{
-	struct tm	 tm;
-	time_t		 tt = (time_t)t;
-
-	buf[0] = '\0';
-	if (t != 0 && gmtime_r(&tt, &tm) != NULL)
-		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static struct qent *
 enqueue(void)
 {
@@ -194,7 +184,9 @@ notify(const struct notice *nt)
 	copy(e->mac, sizeof(e->mac), nt->mac);
 	copy(e->sid, sizeof(e->sid), nt->sid);
 	copy(e->event, sizeof(e->event), nt->event);
-	fmt_until(nt->until, e->until, sizeof(e->until));
+	e->until[0] = '\0';
+	if (nt->until != 0)
+		event_utc(nt->until, -1, e->until, sizeof(e->until));
 	notify_poll();
 }
 

@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "bounds.h"
+#include "event.h"
 #include "state.h"
 #include "why.h"
 
@@ -67,12 +68,8 @@ why_open(const char *statepath)
 static void
 timestr(int64_t t, char *buf, size_t len)
 {
-	struct tm	 tm;
-	time_t		 tt = (time_t)t;
-
-	snprintf(buf, len, "never");
-	if (t != 0 && gmtime_r(&tt, &tm) != NULL)
-		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (t == 0 || event_utc(t, -1, buf, len) == 0)
+		snprintf(buf, len, "%s", t == 0 ? "never" : "?");
 }
 
 /*

@@ -28,6 +28,7 @@
 #include "addr.h"
 #include "bounds.h"
 #include "backend.h"
+#include "event.h"
 #include "hset.h"
 #include "log.h"
 
@@ -137,16 +138,14 @@ now_ms(void)
 static size_t
 stamp_fmt(int64_t ms, char *s, size_t size)
 {
-	struct tm	 tm;
-	time_t		 t = (time_t)(ms / 1000);
-	int		 n;
+	size_t	 n = sizeof(STAMP_PFX) - 1;
 
-	if (ms <= 0 || gmtime_r(&t, &tm) == NULL)
+	if (ms <= 0 || size <= n)
 		return 0;
-	n = snprintf(s, size, STAMP_PFX "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-	return n == (int)STAMP_LEN && (size_t)n < size ? (size_t)n : 0;
+	memcpy(s, STAMP_PFX, n);
+	if (event_utc(ms / 1000, (int)(ms % 1000), s + n, size - n) != 24)
+		return 0;
+	return STAMP_LEN;
 }
 
 /* n decimal digits, checked already */

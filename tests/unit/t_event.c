@@ -357,5 +357,20 @@ main(void)
 	event_json(&rec, json, sizeof(json));
 	ok(strstr(json, "\"from\":\"a\\\"\\u0001\\ufffd\\u202e\"") != NULL,
 	    "JSON escapes hostile bytes");
+
+	/* the times of report lines, notices and --why */
+	ok(event_utc(1772556344, -1, buf, sizeof(buf)) == 20 &&
+	    strcmp(buf, "2026-03-03T16:45:44Z") == 0, "event_utc: %s", buf);
+	ok(event_utc(1772556344, 7, buf, sizeof(buf)) == 24 &&
+	    strcmp(buf, "2026-03-03T16:45:44.007Z") == 0, "event_utc, ms: %s",
+	    buf);
+	ok(event_utc(0, -1, buf, sizeof(buf)) == 20 &&
+	    strcmp(buf, "1970-01-01T00:00:00Z") == 0, "event_utc: the epoch");
+	ok(event_utc(1772556344, -1, buf, 20) == 0 && buf[0] == '\0',
+	    "event_utc: a buffer a byte short gives \"\"");
+	ok(event_utc(INT64_C(253402300800), -1, buf, sizeof(buf)) == 0 &&
+	    buf[0] == '\0', "event_utc: the year 10000 gives \"\"");
+	ok(event_utc(1772556344, 1000, buf, sizeof(buf)) == 0,
+	    "event_utc: 1000 ms refused");
 	return tap_done();
 }
