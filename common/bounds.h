@@ -304,11 +304,11 @@
 #define NOTIFY_BURST_WINDOW	60
 /*
  * --why: the trigger lines kept per block in the evidence file beside
- * the state file, each cut to WHY_LINE_MAX bytes (a line is at most
- * EVENT_LINE_MAX; capturo's are a few hundred)
+ * the state file, whole: a line is at most EVENT_LINE_MAX (capturo's
+ * are a few hundred bytes)
  */
 #define WHY_LINES_MAX		4
-#define WHY_LINE_MAX		1024
+#define WHY_LINE_MAX		EVENT_LINE_MAX
 /*
  * bytes of the evidence file (STATEFILE.why) past which it is rewritten
  * with only the records of blocks still in force, once it has doubled

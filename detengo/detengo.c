@@ -96,7 +96,7 @@ static const char *const trig_names[] = { "connect", "helo", "auth",
 struct trig {
 	struct addr	 host;
 	size_t		 len;
-	char		 line[WHY_LINE_MAX];
+	char		*line;		/* malloc'd, len bytes */
 };
 
 static struct {
@@ -495,8 +495,12 @@ trig_keep(const struct addr *src, const char *p, size_t len)
 		return;
 	t = &g.trigs[g.ntrig++ % WHY_RING];
 	t->host = *src;
-	t->len = len < sizeof(t->line) ? len : sizeof(t->line);
-	memcpy(t->line, p, t->len);
+	free(t->line);
+	t->len = len < WHY_LINE_MAX ? len : WHY_LINE_MAX;
+	if ((t->line = malloc(t->len ? t->len : 1)) == NULL)
+		t->len = 0;
+	else
+		memcpy(t->line, p, t->len);
 }
 
 /* the pending block of src: the trigger, the MAC and the lines */
@@ -1992,6 +1996,8 @@ run_follow(struct opts *o)
 	notify_drain(!sig_stop);
 	write_metrics();
 	why_close();
+	for (i = 0; g.trigs != NULL && i < WHY_RING; i++)
+		free(g.trigs[i].line);
 	free(g.trigs);
 	sig_free(g.sig);
 	for (i = 0; i < g.npend; i++)

@@ -74,7 +74,8 @@ timestr(int64_t t, char *buf, size_t len)
 
 /*
  * A block and its trigger lines: lines holds them separated by '\n',
- * the one that decided last; each is cut to WHY_LINE_MAX bytes.
+ * the one that decided last; each is cut to WHY_LINE_MAX bytes, the
+ * longest event line, so none is.
  */
 void
 why_block(const char *host, int64_t since, int64_t until, const char *reason,

@@ -141,6 +141,18 @@ checkx "a forged record in an event line blocks and shows no one else" \
 checkx "the evidence file is mode 0600" \
     '[ "$(stat -c %a "$T/sf.why")" = 600 ]'
 
+# long lines are kept whole: two of 1,600 bytes, the first from the
+# lines kept in memory for -t
+long=$(printf '%1500s' | tr ' ' a)
+{
+	ev mail 192.0.2.70 11 "from=$long@example.org"
+	ev mail 192.0.2.70 12 "from=b$long@example.org"
+} >"$T/l.log"
+$D -n --once --from-start -s "$T/sl" -t 2/60 "$T/l.log" >/dev/null 2>&1
+$D -s "$T/sl" --why 192.0.2.70 >"$T/w9" 2>&1
+checkx "--why: two lines of 1,600 bytes, whole" \
+    '[ "$(grep -c "^  2026-03-03T16:45:1[12]\..* from=b\{0,1\}$long@example.org$" "$T/w9")" -eq 2 ]'
+
 # --- as root: real blocks, the lift on record ---
 if [ "$(id -u)" -ne 0 ]; then
 	skip "real blocks in a namespace: needs root"
