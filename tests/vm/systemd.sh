@@ -158,7 +158,11 @@ logrotate -f /etc/logrotate.d/capturo >"$T/lr.log" 2>&1
 rc=$?
 check "logrotate -f /etc/logrotate.d/capturo (exit $rc)" [ $rc -eq 0 ] ||
     sed 's/^/#   /' "$T/lr.log"
-check "a new events.log after the rotation" test -f /var/log/capturo/events.log
+# nocreate: capturo makes the new file at its SIGHUP, as its own
+waitfor 50 test -f /var/log/capturo/events.log
+check "a new events.log after the rotation, made by capturo: capturo adm 640" \
+    sh -c '[ "$(stat -c "%U %G %a" /var/log/capturo/events.log)" = "capturo adm 640" ]' ||
+    ls -l /var/log/capturo
 mail 192.0.2.12
 waitfor 300 inset hosts4 192.0.2.12
 check "nft: after the rotation detengo goes on acting" inset hosts4 192.0.2.12 ||
