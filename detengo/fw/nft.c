@@ -895,7 +895,7 @@ txn_hosts(struct nfw *st, const struct addr *hosts, const int64_t *until,
 			    -1)
 				continue;
 			keys[k] = &hosts[i];
-			sk[k] = stamp[i];
+			sk[k] = stamp != NULL ? stamp[i] : 0;
 			ms[k++] = (uint64_t)t;
 		}
 		if (k > 0 && txn_elems(st, NFT_MSG_NEWSETELEM, fams[fi].set, 0,
