@@ -198,21 +198,9 @@ tab_alloc(struct flowtab *ft, size_t n)
 {
 	void	*p;
 
-	if (ft->smem.used + n > ft->smem.max || (p = malloc(n)) == NULL) {
+	if ((p = smtp_mem_get(&ft->smem, n)) == NULL)
 		ft->st.nomem++;
-		return NULL;
-	}
-	ft->smem.used += n;
 	return p;
-}
-
-static void
-tab_free(struct flowtab *ft, void *p, size_t n)
-{
-	if (p == NULL)
-		return;
-	free(p);
-	ft->smem.used -= n;
 }
 
 /* the SMTP parser's events, as event lines */
@@ -327,7 +315,7 @@ tls_event(struct flow *f, const char *sni)
 	if (sni != NULL && sni[0] != '\0')
 		event_add(&f->tab->eb, "sni", sni, strlen(sni));
 	ev_finish(f);
-	tab_free(f->tab, f->tls, sizeof(*f->tls));
+	smtp_mem_put(&f->tab->smem, f->tls, sizeof(*f->tls));
 	f->tls = NULL;
 }
 
@@ -561,7 +549,7 @@ flow_close(struct flowtab *ft, struct flow *f, const char *how)
 	reasm_free(&f->r[C2S]);
 	reasm_free(&f->r[S2C]);
 	smtp_free(f->smtp);
-	tab_free(ft, f->dns, sizeof(*f->dns));
+	smtp_mem_put(&ft->smem, f->dns, sizeof(*f->dns));
 	free(f);
 	ft->count--;
 }

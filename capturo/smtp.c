@@ -278,29 +278,41 @@ struct smtp {
 
 static void	client_feed(struct smtp *, const uint8_t *, size_t);
 
+void *
+smtp_mem_get(struct smtp_mem *mem, size_t n)
+{
+	void	*p;
+
+	if (mem != NULL && mem->used + n > mem->max)
+		return NULL;
+	if ((p = malloc(n)) == NULL)
+		return NULL;
+	if (mem != NULL)
+		mem->used += n;
+	return p;
+}
+
+void
+smtp_mem_put(struct smtp_mem *mem, void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+	free(p);
+	if (mem != NULL)
+		mem->used -= n;
+}
+
 /* a buffer of n bytes within the shared budget, or NULL */
 static void *
 mem_get(struct smtp *s, size_t n)
 {
-	void	*p;
-
-	if (s->mem != NULL && s->mem->used + n > s->mem->max)
-		return NULL;
-	if ((p = malloc(n)) == NULL)
-		return NULL;
-	if (s->mem != NULL)
-		s->mem->used += n;
-	return p;
+	return smtp_mem_get(s->mem, n);
 }
 
 static void
 mem_put(struct smtp *s, void *p, size_t n)
 {
-	if (p == NULL)
-		return;
-	free(p);
-	if (s->mem != NULL)
-		s->mem->used -= n;
+	smtp_mem_put(s->mem, p, n);
 }
 
 struct smtp *
@@ -308,12 +320,9 @@ smtp_new(struct smtp_mem *mem, smtp_emit_fn *emit, void *ctx)
 {
 	struct smtp	*s;
 
-	if (mem != NULL && mem->used + sizeof(*s) > mem->max)
+	if ((s = smtp_mem_get(mem, sizeof(*s))) == NULL)
 		return NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return NULL;
-	if (mem != NULL)
-		mem->used += sizeof(*s);
+	memset(s, 0, sizeof(*s));
 	s->mem = mem;
 	s->emit = emit;
 	s->ctx = ctx;
@@ -345,8 +354,6 @@ auth_clear(struct smtp *s)
 void
 smtp_free(struct smtp *s)
 {
-	struct smtp_mem	*mem;
-
 	if (s == NULL)
 		return;
 	mem_put(s, s->line, SMTP_LINE_MAX);
@@ -355,10 +362,7 @@ smtp_free(struct smtp *s)
 	mem_put(s, s->rtext, SMTP_REPLY_TEXT_MAX);
 	hdr_free(s);
 	auth_clear(s);
-	mem = s->mem;
-	free(s);
-	if (mem != NULL)
-		mem->used -= sizeof(*s);
+	smtp_mem_put(s->mem, s, sizeof(*s));
 }
 
 unsigned

@@ -38,6 +38,9 @@ struct smtp_event {
 struct smtp_mem {
 	size_t		 used, max;
 };
+/* n bytes within the budget (NULL: none), or NULL; and given back */
+void		*smtp_mem_get(struct smtp_mem *, size_t);
+void		 smtp_mem_put(struct smtp_mem *, void *, size_t);
 
 enum smtp_dir { SMTP_CLIENT, SMTP_SERVER };
 
