@@ -368,21 +368,17 @@ fmt_time(int64_t sec, uint32_t usec, char *out)
 	static int64_t	 last;
 	static int	 have;
 	static char	 date[TS_SECLEN + 1];
-	struct tm	 tm;
-	time_t		 t = (time_t)sec;
 	char		 buf[64];
 	int		 i;
 
 	if (usec > 999999)
 		return -1;
 	if (!have || sec != last) {
-		if (gmtime_r(&t, &tm) == NULL ||
-		    tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
+		/* "2026-03-03T16:45:44Z": its Z makes way for the fraction */
+		if (event_utc(sec, -1, buf, sizeof(buf)) != TS_SECLEN)
 			return -1;
-		snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.",
-		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec);
-		memcpy(date, buf, TS_SECLEN);
+		memcpy(date, buf, TS_SECLEN - 1);
+		date[TS_SECLEN - 1] = '.';
 		last = sec;
 		have = 1;
 	}

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "ascii.h"
 #include "bounds.h"
 #include "event.h"
 #include "evout.h"
@@ -659,8 +660,7 @@ server_key(char *key, size_t size, const struct addr *dst, const char *sni,
 	if (sni != NULL && snilen + 3 < size) {
 		memcpy(key, "n:", 2);
 		for (i = 0; i < snilen; i++)
-			key[2 + i] = (char)(sni[i] >= 'A' && sni[i] <= 'Z' ?
-			    sni[i] | 0x20 : sni[i]);
+			key[2 + i] = (char)ascii_lower((unsigned char)sni[i]);
 		key[2 + snilen] = '\0';
 		return snilen + 2;
 	}
