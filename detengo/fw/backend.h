@@ -36,6 +36,9 @@ struct fw_backend {
 	int		 (*tick)(void *);
 };
 
+/* the wall clock in ms (the ends of blocks are wall-clock seconds) */
+int64_t		 fw_now_ms(void);
+
 /* the xtables lock the iptc and ipset backends take around a commit */
 const char	*fw_xt_lockpath(void);
 /* the locked fd, or -1 and a message saying who holds it */

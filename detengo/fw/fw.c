@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "addr.h"
 #include "bounds.h"
@@ -210,4 +211,14 @@ int
 fw_tick_ms(const struct fw *f)
 {
 	return f->be->tick != NULL ? f->be->tick_ms : 0;
+}
+
+/* the wall clock in milliseconds, against which the kernel's ends count */
+int64_t
+fw_now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -600,8 +600,13 @@ list_line(struct ips *st, const char *l)
 		pk = strtoull(p + 9, NULL, 10);
 	if ((p = strstr(l, " bytes ")) != NULL)
 		by = strtoull(p + 7, NULL, 10);
-	if (to > 0)
-		until = (int64_t)time(NULL) + (int64_t)to;
+	/*
+	 * The kernel tells whole seconds left, rounded down, of an end
+	 * that our whole-second end put up to a second later: rounded up,
+	 * this is our end or a second past it, never earlier
+	 */
+	if (to > 0 && to < TIMEOUT_MAX + 1ULL)
+		until = (fw_now_ms() + (int64_t)to * 1000 + 999) / 1000;
 	if (st->cb != NULL)
 		st->cb(st->ctx, &a, pk, by, until, 0);
 }

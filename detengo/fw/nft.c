@@ -125,15 +125,6 @@ now_sec(void)
 	return (int64_t)time(NULL);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* an element's comment for a block made at ms; 0 if none can be made */
 static size_t
 stamp_fmt(int64_t ms, char *s, size_t size)
@@ -1018,7 +1009,7 @@ rebuild(struct nfw *st, int withhosts, size_t *nhosts)
 struct dump {
 	struct nfw	*st;
 	int		 fi;
-	int64_t		 now;
+	int64_t		 nowms;		/* CLOCK_REALTIME, ms */
 	int		 err;
 };
 
@@ -1072,8 +1063,9 @@ elems_cb(const struct nlmsghdr *nlh, void *data)
 		    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT)) {
 			left = nftnl_set_elem_get_u64(e,
 			    NFTNL_SET_ELEM_EXPIRATION);
-			UNTIL(h) = (uint64_t)(d->now + (int64_t)((left + 999) /
-			    1000));
+			/* the kernel's end is at most a second past ours */
+			UNTIL(h) = (uint64_t)((d->nowms + (int64_t)left) /
+			    1000);
 		}
 		PKTS(h) = BYTES(h) = 0;
 		nftnl_set_elem_expr_foreach(e, counter_cb, h);
@@ -1103,7 +1095,7 @@ dump_sets(struct nfw *st)
 	hset_clear(&st->hosts);
 	memset(&d, 0, sizeof(d));
 	d.st = st;
-	d.now = now_sec();
+	d.nowms = fw_now_ms();
 	for (fi = 0; fi < NFAM; fi++) {
 		if ((s = nftnl_set_alloc()) == NULL)
 			return -1;
@@ -1280,7 +1272,7 @@ nfw_add(void *p, const struct addr *hosts, const int64_t *until, size_t n)
 	struct hset		 seen;
 	struct addr		*v = NULL, k;
 	int64_t			*u = NULL, *sk = NULL, now = now_sec(), want;
-	int64_t			 ms = now_ms();
+	int64_t			 ms = fw_now_ms();
 	long			*redel = NULL;
 	size_t			 i, m, j;
 	int			 try, added = 0, bad = 0, e;
