@@ -1016,8 +1016,13 @@ reconcile(int startup)
 			    state_find(&g.st, &h->addr) != NULL ||
 			    policy_allowed(g.pol, &h->addr))
 				continue;
+			/*
+			 * Both times are cut to the millisecond: a block of
+			 * the same millisecond as the save may have come after
+			 * it, and is taken up
+			 */
 			if (SEEN_SINCE(h) != 0 && g.st.savedms != 0 &&
-			    (int64_t)SEEN_SINCE(h) <= g.st.savedms) {
+			    (int64_t)SEEN_SINCE(h) < g.st.savedms) {
 				stale[nstale++] = h->addr;
 				continue;
 			}

@@ -227,13 +227,26 @@ inns $D -b nft -s "$T/o.state" --unblock 192.0.2.60 >/dev/null 2>&1
 inns nft -f "$T/o.nft"
 inns nft add element inet detengo hosts4 '{ 192.0.2.62 }'
 inns nft add element inet detengo hosts4 '{ 192.0.2.63 comment "blocked 2026-13-45T99:00:00.000Z" }'
+# the times are cut to the millisecond: a block of the state's own
+# millisecond may have come after the save, one a millisecond before not
+stampat() {	# stampat FILE MS: FILE's mtime plus MS, as an element's comment
+	python3 -c 'import os, sys, time
+m = os.stat(sys.argv[1]).st_mtime_ns // 1000000 + int(sys.argv[2])
+print("blocked %s.%03dZ" % (time.strftime("%Y-%m-%dT%H:%M:%S",
+    time.gmtime(m // 1000)), m % 1000))' "$1" "$2"
+}
+inns nft add element inet detengo hosts4 "{ 192.0.2.64 comment \"$(stampat "$T/o.state" 0)\" }"
+inns nft add element inet detengo hosts4 "{ 192.0.2.65 comment \"$(stampat "$T/o.state" -1)\" }"
 check "the old copy restored: 192.0.2.60 is an element again" inset hosts4 192.0.2.60
 inns $D -b nft -s "$T/o.state" --once "$T/o.log" >"$T/o.out" 2>"$T/o.err"
 check "at start the block lifted before is lifted again" outset hosts4 192.0.2.60
-check "the start says so in one line" grep -q '^detengo: 1 hosts of the table were lifted before the state was saved' "$T/o.err"
+check "and one made a millisecond before the state was saved" outset hosts4 192.0.2.65
+check "the start says so in one line" grep -q '^detengo: 2 hosts of the table were lifted before the state was saved' "$T/o.err"
 checkx "the block in force stays; the elements added by hand, one with a comment not a time, are taken up" \
     'inset hosts4 192.0.2.61 && inset hosts4 192.0.2.62 && inset hosts4 192.0.2.63 &&
     grep -q "^block 192.0.2.62 " "$T/o.state" && grep -q "^block 192.0.2.63 " "$T/o.state"'
+checkx "one made in the millisecond of the save is taken up" \
+    'inset hosts4 192.0.2.64 && grep -q "^block 192.0.2.64 " "$T/o.state"'
 
 # --- expiry in the kernel, while detengo is stopped ---
 ev mail 192.0.2.40 >"$T/x.log"
