@@ -7,6 +7,7 @@
 #include <net/if.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <ifaddrs.h>
 #include <limits.h>
@@ -54,6 +55,11 @@
 #define REPORT_EVERY	1000
 
 static volatile sig_atomic_t	 sig_stop, sig_hup, sig_usr1;
+/*
+ * A self-pipe: every handler writes a byte, so that a signal that comes
+ * after the loop looked at the flags still ends the wait that follows
+ */
+static int			 wakefd[2] = { -1, -1 };
 
 /* a host to block, with the event that decided it */
 struct pending {
@@ -163,11 +169,46 @@ usage(FILE *f)
 "       detengo [-a cidr] [-A file] [-s statefile] --why host\n");
 }
 
+static void
+wake(void)
+{
+	ssize_t	 r;
+	int	 e = errno;
+
+	if (wakefd[1] != -1) {
+		r = write(wakefd[1], "", 1);	/* full: it wakes already */
+		(void)r;
+	}
+	errno = e;
+}
+
+/* the bytes of the signals taken: before the flags are looked at */
+static void
+wake_drain(void)
+{
+	char	 b[64];
+
+	while (wakefd[0] != -1 && read(wakefd[0], b, sizeof(b)) > 0)
+		continue;
+}
+
+/* wait ms, or until a signal */
+static void
+nap(int ms)
+{
+	struct pollfd	 pfd;
+
+	pfd.fd = wakefd[0];
+	pfd.events = POLLIN;
+	(void)poll(&pfd, 1, ms);
+}
+
 /* a notice ended: the signal only wakes the loop, which reaps it */
 static void
 on_child(int sig)
 {
 	(void)sig;
+	wake();
 }
 
 static void
@@ -179,6 +220,7 @@ on_signal(int sig)
 		sig_usr1 = 1;
 	else
 		sig_stop = 1;
+	wake();
 }
 
 static int64_t
@@ -565,7 +607,7 @@ pend_new(const struct addr *a)
 	if (g.npend == FW_BATCH_MAX)
 		commit_pending();
 	while (g.npend == FW_BATCH_MAX && !g.once && !sig_stop) {
-		poll(NULL, 0, 1000);
+		nap(1000);
 		commit_pending();
 	}
 	if (g.npend == FW_BATCH_MAX)
@@ -1503,7 +1545,9 @@ follow(void)
 	}
 	save_state();
 	clock_gettime(CLOCK_MONOTONIC, &lastsave);
+	tail_wake(g.tail, wakefd[0]);
 	while (!sig_stop) {
+		wake_drain();
 		if (sig_hup) {
 			char	 err[512];
 
@@ -1910,6 +1954,10 @@ setup(const struct opts *o)
 	if (evout_open(&g.out, o->wfile, 0, err, sizeof(err)) == -1) {
 		fprintf(stderr, "detengo: %s\n", err);
 		return EX_RUNTIME;
+	}
+	if (pipe2(wakefd, O_NONBLOCK | O_CLOEXEC) == -1) {
+		log_warn("pipe2: a signal may take up to a second");
+		wakefd[0] = wakefd[1] = -1;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

@@ -95,6 +95,7 @@ struct tail {
 	int		 more;		/* the read budget ran out first */
 	int		 notreg;	/* said that PATH is no regular file */
 	int		 ifd;		/* the inotify descriptor, or -1 */
+	int		 wakefd;	/* readable: stop waiting; or -1 */
 	int		 dirwd, filewd;
 	uint8_t		*buf;		/* TAIL_READ_MAX */
 	tail_cb		 cb;
@@ -667,7 +668,7 @@ tail_open(const char *path, const struct logpos *resume, int fromstart)
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	t->fd = t->ifd = t->dirwd = t->filewd = -1;
+	t->fd = t->ifd = t->wakefd = t->dirwd = t->filewd = -1;
 	if ((t->buf = malloc(TAIL_READ_MAX)) == NULL)
 		goto bad;
 	if (strcmp(path, "-") == 0) {
@@ -743,17 +744,20 @@ take_events(struct tail *t, struct inotify_event *ev)
 static int
 wait_input(struct tail *t, int ms, struct inotify_event **ev)
 {
-	struct pollfd	 pfd;
+	struct pollfd	 pfd[2];
 	long		 secs;
 	int		 rv;
 
 	*ev = NULL;
 	if (t->isstdin || t->ifd != -1) {
-		pfd.fd = t->isstdin ? STDIN_FILENO : t->ifd;
-		pfd.events = POLLIN;
-		if ((rv = poll(&pfd, 1, ms)) == -1)
+		pfd[0].fd = t->isstdin ? STDIN_FILENO : t->ifd;
+		pfd[1].fd = t->wakefd;		/* a negative fd is left out */
+		pfd[0].events = pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if ((rv = poll(pfd, 2, ms)) == -1)
 			return errno == EINTR ? 0 : -1;
-		return rv;
+		/* the wake descriptor alone: as a signal; it is not read */
+		return pfd[0].revents != 0 ? 1 : 0;
 	}
 	secs = ms < 0 ? -1 : (ms + 999) / 1000;
 	if ((*ev = inotifytools_next_events(secs, 1)) != NULL)
@@ -798,6 +802,12 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+tail_wake(struct tail *t, int fd)
+{
+	t->wakefd = fd;
 }
 
 int

@@ -63,6 +63,14 @@ const char	*tail_why(int);
 int		 tail_next(struct tail *, int,
 		    void (*)(void *, const char *, size_t, int), void *);
 
+/*
+ * A descriptor whose being readable ends tail_next()'s wait as a signal
+ * would (the read end of a self-pipe that the signal handlers write), or
+ * -1.  tail_next() never reads it.  Without /proc (libinotifytools' own
+ * wait) it is not watched.
+ */
+void		 tail_wake(struct tail *, int);
+
 /* the position just after the last line passed (all zero on stdin) */
 void		 tail_getpos(const struct tail *, struct logpos *);
 
