@@ -192,7 +192,10 @@ wake_drain(void)
 		continue;
 }
 
-/* wait ms, or until a signal */
+/*
+ * Wait ms, or until a signal.  The byte is taken: the flags stay set for
+ * the loop, and a notice's end is reaped at its next turn anyway.
+ */
 static void
 nap(int ms)
 {
@@ -200,7 +203,8 @@ nap(int ms)
 
 	pfd.fd = wakefd[0];
 	pfd.events = POLLIN;
-	(void)poll(&pfd, 1, ms);
+	if (poll(&pfd, 1, ms) > 0)
+		wake_drain();
 }
 
 /* a notice ended: the signal only wakes the loop, which reaps it */

@@ -601,11 +601,14 @@ list_line(struct ips *st, const char *l)
 	if ((p = strstr(l, " bytes ")) != NULL)
 		by = strtoull(p + 7, NULL, 10);
 	/*
-	 * The kernel tells whole seconds left, rounded down, of an end
-	 * that our whole-second end put up to a second later: rounded up,
-	 * this is our end or a second past it, never earlier
+	 * The kernel's end is ours or up to a second past it (whole
+	 * seconds counted from a time with its fraction), and it tells the
+	 * whole seconds left, rounded down.  The wall clock in ms plus
+	 * those, rounded up, is our end or a second past it, never earlier.
 	 */
-	if (to > 0 && to < TIMEOUT_MAX + 1ULL)
+	if (to > TIMEOUT_MAX)
+		to = TIMEOUT_MAX;
+	if (to > 0)
 		until = (fw_now_ms() + (int64_t)to * 1000 + 999) / 1000;
 	if (st->cb != NULL)
 		st->cb(st->ctx, &a, pk, by, until, 0);
