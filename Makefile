@@ -43,7 +43,8 @@ COMMON_SRCS=	common/event.c \
 		common/hash.c \
 		common/log.c \
 		common/ports.c \
-		common/metrics.c
+		common/metrics.c \
+		common/wake.c
 
 CAPTURO_SRCS=	capturo/capturo.c \
 		capturo/decode.c \

@@ -29,6 +29,7 @@
 #include "metrics.h"
 #include "ports.h"
 #include "ring.h"
+#include "wake.h"
 
 static volatile sig_atomic_t	 sig_stop, sig_hup, sig_usr1;
 static pcap_t			*pc;
@@ -80,7 +81,7 @@ usage(FILE *f)
 static void
 on_signal(int sig)
 {
-	/* sighdlr safe: flags, and pcap_breakloop() */
+	/* sighdlr safe: flags, pcap_breakloop() and the self-pipe */
 	if (sig == SIGHUP)
 		sig_hup = 1;
 	else if (sig == SIGUSR1)
@@ -89,6 +90,7 @@ on_signal(int sig)
 		sig_stop = 1;
 	if (pc != NULL)
 		pcap_breakloop(pc);
+	wake_signal();
 }
 
 static void
@@ -815,6 +817,8 @@ setup(struct opts *o)
 	if ((ft = flow_new(&o->conf, emit_line, NULL)) == NULL)
 		fatal("flow table");
 
+	if (wake_init() == -1)
+		log_warn("pipe2: a signal may take up to a second");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -837,21 +841,27 @@ setup(struct opts *o)
 	return EX_OK;
 }
 
-/* one poll loop: the capture's descriptor, signals as flags; the exit status */
+/*
+ * One poll loop: the capture's descriptor, and the self-pipe that a
+ * signal writes, so that a signal after the flags were looked at still
+ * ends the wait; signals as flags.  The exit status.
+ */
 static int
 run(const struct opts *o)
 {
-	struct pollfd	 pfd;
+	struct pollfd	 pfd[2];
 	char		 eb[PCAP_ERRBUF_SIZE];
 	int		 i, r;
 	time_t		 now;
 
-	pfd.fd = o->rfile == NULL ? pcap_get_selectable_fd(pc) : -1;
-	pfd.events = POLLIN;
-	if (pfd.fd != -1 && pcap_setnonblock(pc, 1, eb) == -1)
+	pfd[0].fd = o->rfile == NULL ? pcap_get_selectable_fd(pc) : -1;
+	pfd[1].fd = wake_fd();
+	pfd[0].events = pfd[1].events = POLLIN;
+	if (pfd[0].fd != -1 && pcap_setnonblock(pc, 1, eb) == -1)
 		fatalx("%s", eb);
 	r = EX_OK;
 	while (!sig_stop) {
+		wake_drain();
 		if (sig_hup) {
 			sig_hup = 0;
 			evout_sync(&out);
@@ -868,19 +878,19 @@ run(const struct opts *o)
 			if (i == 0)
 				break;		/* end of the file */
 		} else {
-			if (poll(&pfd, 1, 1000) == -1) {
+			if (poll(pfd, 2, 1000) == -1) {
 				if (errno != EINTR)
 					fatal("poll");
 				continue;
 			}
-			if (pfd.revents & (POLLERR | POLLNVAL)) {
+			if (pfd[0].revents & (POLLERR | POLLNVAL)) {
 				log_warnx("%s: the capture failed: the "
 				    "interface went down or was removed",
 				    o->iface);
 				r = EX_RUNTIME;
 				break;
 			}
-			i = pfd.revents & POLLIN ?
+			i = pfd[0].revents & POLLIN ?
 			    pcap_dispatch(pc, -1, on_packet, NULL) : 0;
 			/*
 			 * No copy stays in the queue, or poll would not

@@ -7,7 +7,6 @@
 #include <net/if.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <ifaddrs.h>
 #include <limits.h>
@@ -35,6 +34,7 @@
 #include "sig.h"
 #include "state.h"
 #include "tail.h"
+#include "wake.h"
 #include "why.h"
 
 #define STATE_DEFAULT	"/var/lib/detengo/state"
@@ -55,11 +55,6 @@
 #define REPORT_EVERY	1000
 
 static volatile sig_atomic_t	 sig_stop, sig_hup, sig_usr1;
-/*
- * A self-pipe: every handler writes a byte, so that a signal that comes
- * after the loop looked at the flags still ends the wait that follows
- */
-static int			 wakefd[2] = { -1, -1 };
 
 /* a host to block, with the event that decided it */
 struct pending {
@@ -169,29 +164,6 @@ usage(FILE *f)
 "       detengo [-a cidr] [-A file] [-s statefile] --why host\n");
 }
 
-static void
-wake(void)
-{
-	ssize_t	 r;
-	int	 e = errno;
-
-	if (wakefd[1] != -1) {
-		r = write(wakefd[1], "", 1);	/* full: it wakes already */
-		(void)r;
-	}
-	errno = e;
-}
-
-/* the bytes of the signals taken: before the flags are looked at */
-static void
-wake_drain(void)
-{
-	char	 b[64];
-
-	while (wakefd[0] != -1 && read(wakefd[0], b, sizeof(b)) > 0)
-		continue;
-}
-
 /*
  * Wait ms, or until a signal.  The byte is taken: the flags stay set for
  * the loop, and a notice's end is reaped at its next turn anyway.
@@ -201,7 +173,7 @@ nap(int ms)
 {
 	struct pollfd	 pfd;
 
-	pfd.fd = wakefd[0];
+	pfd.fd = wake_fd();
 	pfd.events = POLLIN;
 	if (poll(&pfd, 1, ms) > 0)
 		wake_drain();
@@ -212,7 +184,7 @@ static void
 on_child(int sig)
 {
 	(void)sig;
-	wake();
+	wake_signal();
 }
 
 static void
@@ -224,7 +196,7 @@ on_signal(int sig)
 		sig_usr1 = 1;
 	else
 		sig_stop = 1;
-	wake();
+	wake_signal();
 }
 
 static int64_t
@@ -1549,7 +1521,7 @@ follow(void)
 	}
 	save_state();
 	clock_gettime(CLOCK_MONOTONIC, &lastsave);
-	tail_wake(g.tail, wakefd[0]);
+	tail_wake(g.tail, wake_fd());
 	while (!sig_stop) {
 		wake_drain();
 		if (sig_hup) {
@@ -1959,10 +1931,8 @@ setup(const struct opts *o)
 		fprintf(stderr, "detengo: %s\n", err);
 		return EX_RUNTIME;
 	}
-	if (pipe2(wakefd, O_NONBLOCK | O_CLOEXEC) == -1) {
+	if (wake_init() == -1)
 		log_warn("pipe2: a signal may take up to a second");
-		wakefd[0] = wakefd[1] = -1;
-	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);

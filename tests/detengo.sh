@@ -252,46 +252,10 @@ wait "$p"
 check "detengo: SIGTERM ends it cleanly" [ $? -eq 0 ]
 # a signal that comes after the loop looked at its flags, just before it
 # waits (a shim sends it from poll): the wait ends at once, not after 1 s
-cat >"$T/sigat.c" <<'EOF'
-#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
-
-int
-poll(struct pollfd *fds, nfds_t n, int ms)
-{
-	static int (*real)(struct pollfd *, nfds_t, int);
-	static int done;
-	const char *f = getenv("SIGAT_FILE");
-	struct timespec ts;
-	FILE *fp;
-
-	if (real == NULL)
-		real = (int (*)(struct pollfd *, nfds_t, int))dlsym(RTLD_NEXT,
-		    "poll");
-	/* the first idle wait of the loop: a second, or nearly */
-	if (!done && ms >= 900 && f != NULL) {
-		done = 1;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		if ((fp = fopen(f, "w")) != NULL) {
-			fprintf(fp, "%lld.%09ld\n", (long long)ts.tv_sec,
-			    ts.tv_nsec);
-			fclose(fp);
-		}
-		kill(getpid(), SIGTERM);
-	}
-	return real(fds, n, ms);
-}
-EOF
 SPLAIN=${DETENGO_PLAIN:-./detengo/detengo}
 if [ ! -x "$SPLAIN" ]; then
 	nok "detengo: $SPLAIN missing (make all): a signal just before the wait not tried"
-elif ! cc -shared -fPIC -o "$T/sigat.so" "$T/sigat.c" -ldl 2>"$T/cc.err"; then
+elif ! cc -shared -fPIC -o "$T/sigat.so" tests/sigat.c -ldl 2>"$T/cc.err"; then
 	nok "detengo: the poll shim does not build ($(head -n 1 "$T/cc.err"))"
 else
 	: >"$T/sig.log"

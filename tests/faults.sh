@@ -3,7 +3,8 @@
 # capturo killed with SIGKILL while it writes (detengo following), the log's
 # disk full, the log removed, the log replaced by a symbolic link to
 # /etc/shadow, the xtables lock held by another process, no root, no
-# CAP_NET_ADMIN, no ip_tables (simulated), the interface removed.
+# CAP_NET_ADMIN, no ip_tables (simulated), the interface removed, a
+# signal just before capturo's wait.
 # Without root only the SIGKILL and the not-root checks run.
 # Every firewall change happens in a namespace named cdflt-PID-*; the
 # xtables lock is a file of our own (XTABLES_LOCKFILE).
@@ -553,6 +554,29 @@ EOF
 	fi
 else
 	skip "no ip_tables: needs cc and $DPLAIN for an LD_PRELOAD shim (a module cannot be unloaded in a test)"
+fi
+# ---------------------------------------------------------------------
+# 9. a signal just before the wait: capturo's loop had looked at its
+#    flags, then polls for a second; the self-pipe ends that wait at once
+# ---------------------------------------------------------------------
+CPLAIN=${CAPTURO_PLAIN:-$TOP/capturo/capturo}
+if [ "$(id -u)" -ne 0 ]; then
+	skip "capturo: a signal just before the wait: needs root (a capture in a namespace)"
+elif ! command -v cc >/dev/null 2>&1 || [ ! -x "$CPLAIN" ]; then
+	nok "capturo: a signal just before the wait: needs cc and $CPLAIN (make all) for an LD_PRELOAD shim"
+elif ! cc -shared -fPIC -o "$T/sigat.so" "$TOP/tests/sigat.c" -ldl 2>"$T/cc.err"; then
+	nok "capturo: the poll shim does not build ($(head -n 1 "$T/cc.err"))"
+else
+	rm -f "$T/sigat"
+	ns_exec cap env LD_PRELOAD="$T/sigat.so" SIGAT_FILE="$T/sigat" \
+	    $CPLAIN -i lo -w "$T/sigat.log" 2>"$T/sigat.err"
+	rc=$?
+	end=$(date +%s.%N)
+	took=$(awk -v a="$(cat "$T/sigat" 2>/dev/null)" -v b="$end" \
+	    'BEGIN { if (a == "") print "none"; else printf "%.3f", b - a }')
+	checkx "capturo: SIGTERM just before the wait: exit 0 within 0.6 s, not at the wait's end (exit $rc, $took s)" \
+	    '[ $rc -eq 0 ] && [ "$took" != none ] &&
+	    awk -v t="$took" "BEGIN { exit !(t < 0.6) }"'
 fi
 # the sanitizer builds stop with a report on any memory error: every
 # run of them sends its standard error to a file named *err* (those
