@@ -68,3 +68,14 @@ runcopy() {
 	mkdir -p "$1" && chmod 755 "$1" && cp "$2" "$1/" &&
 	    chmod 755 "$1/${2##*/}" && echo "$1/${2##*/}"
 }
+# AWK_SECS: an awk function, secs(TIME), the seconds of an event line's
+# UTC time (2026-03-03T16:45:44.880222Z) from a fixed day, so that the
+# time between two lines is right across midnight and month ends
+AWK_SECS='function secs(s,   a, d, t, y, m, n) {
+	split(s, a, "T"); split(a[1], d, "-"); split(a[2], t, ":")
+	sub(/Z$/, "", t[3]); y = d[1] + 0; m = d[2] + 0
+	if (m <= 2) { y--; m += 12 }
+	n = 365 * y + int(y / 4) - int(y / 100) + int(y / 400)
+	n += int((153 * (m - 3) + 2) / 5) + d[3]
+	return n * 86400 + t[1] * 3600 + t[2] * 60 + t[3]
+}'

@@ -370,8 +370,8 @@ check "detengo: -x 2: both blocks end while detengo runs" \
 check "detengo: ... the first before the second" \
     sh -c "grep ' unblock ' '$T/x3out' | head -n 1 | grep -q host=192.0.2.6"
 # each end's time after its block, from the lines' own times
-secs() { sed -n "s/^[0-9-]*T\([0-9]*\):\([0-9]*\):\([0-9.]*\)Z $1 .*host=$2 .*/\1 \2 \3/p" "$T/x3out" |
-    awk '{ print $1 * 3600 + $2 * 60 + $3 }'; }
+secs() { sed -n "s/^\([0-9TZ:.-]*\) $1 .*host=$2 .*/\1/p" "$T/x3out" |
+    awk "$AWK_SECS"'{ printf "%.6f\n", secs($1) }'; }
 for h in 6 7; do
 	d=$(awk -v a="$(secs block 192.0.2.$h)" -v b="$(secs unblock 192.0.2.$h)" \
 	    'BEGIN { if (a == "" || b == "") print -1; else print b - a }')

@@ -531,8 +531,8 @@ checkx "the recording stretched, read by capturo -r, decided by detengo --once" 
     '[ $rc -eq 0 ] && [ $rc2 -eq 0 ] && [ $rc3 -eq 0 ] && [ -s "$T/replay.log" ]' ||
     show "$T/stretch.err" "$T/replay-c.err" "$T/replay-d.err"
 # the slow bot's mails now minutes apart
-gap=$(evs connect $SLOW "$T/replay.log" | awk '$5 ~ /:25$/ {
-    split($1, a, "T"); split(a[2], b, ":"); t = b[1] * 3600 + b[2] * 60 + b[3]
+gap=$(evs connect $SLOW "$T/replay.log" | awk "$AWK_SECS"'$5 ~ /:25$/ {
+    t = secs($1)
     if (n++ && (g == "" || t - p < g)) g = t - p; p = t } END { printf "%d", g }')
 checkx "replay: the slow bot sends a mail every ${gap:-?} s or more" \
     '[ -n "$gap" ] && [ "$gap" -ge 120 ]'
