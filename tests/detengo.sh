@@ -263,12 +263,9 @@ else
 	LD_PRELOAD="$T/sigat.so" SIGAT_FILE="$T/sigat" $SPLAIN -n \
 	    -s "$T/sig.state" "$T/sig.log" >/dev/null 2>"$T/sig.err"
 	rc=$?
-	end=$(date +%s.%N)
-	took=$(awk -v a="$(cat "$T/sigat" 2>/dev/null)" -v b="$end" \
-	    'BEGIN { if (a == "") print "none"; else printf "%.3f", b - a }')
+	took=$(sigat_took "$T/sigat")
 	checkx "detengo: SIGTERM just before the wait: exit 0 within 0.6 s, not at the wait's end (exit $rc, $took s)" \
-	    '[ $rc -eq 0 ] && [ "$took" != none ] &&
-	    awk -v t="$took" "BEGIN { exit !(t < 0.6) }"'
+	    '[ $rc -eq 0 ] && awk -v t="$took" "BEGIN { exit !(t != \"none\" && t < 0.6) }"'
 fi
 : >"$T/new.log"
 printf 'not a state file\n' >"$T/badstate"

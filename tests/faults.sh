@@ -571,12 +571,9 @@ else
 	ns_exec cap env LD_PRELOAD="$T/sigat.so" SIGAT_FILE="$T/sigat" \
 	    $CPLAIN -i lo -w "$T/sigat.log" 2>"$T/sigat.err"
 	rc=$?
-	end=$(date +%s.%N)
-	took=$(awk -v a="$(cat "$T/sigat" 2>/dev/null)" -v b="$end" \
-	    'BEGIN { if (a == "") print "none"; else printf "%.3f", b - a }')
+	took=$(sigat_took "$T/sigat")
 	checkx "capturo: SIGTERM just before the wait: exit 0 within 0.6 s, not at the wait's end (exit $rc, $took s)" \
-	    '[ $rc -eq 0 ] && [ "$took" != none ] &&
-	    awk -v t="$took" "BEGIN { exit !(t < 0.6) }"'
+	    '[ $rc -eq 0 ] && awk -v t="$took" "BEGIN { exit !(t != \"none\" && t < 0.6) }"'
 fi
 # the sanitizer builds stop with a report on any memory error: every
 # run of them sends its standard error to a file named *err* (those
