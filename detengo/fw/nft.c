@@ -1009,7 +1009,6 @@ rebuild(struct nfw *st, int withhosts, size_t *nhosts)
 struct dump {
 	struct nfw	*st;
 	int		 fi;
-	int64_t		 nowms;		/* CLOCK_REALTIME, ms */
 	int		 err;
 };
 
@@ -1038,6 +1037,12 @@ elems_cb(const struct nlmsghdr *nlh, void *data)
 	const void		*key;
 	uint32_t		 klen;
 	uint64_t		 left;
+	/*
+	 * Read after the kernel counted the time left of this message's
+	 * elements (a dump of 100,000 takes seconds): the end so found is
+	 * ours, or a second past it
+	 */
+	int64_t			 nowms = fw_now_ms();
 
 	if ((s = nftnl_set_alloc()) == NULL)
 		return MNL_CB_ERROR;
@@ -1063,9 +1068,7 @@ elems_cb(const struct nlmsghdr *nlh, void *data)
 		    nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT)) {
 			left = nftnl_set_elem_get_u64(e,
 			    NFTNL_SET_ELEM_EXPIRATION);
-			/* the kernel's end is at most a second past ours */
-			UNTIL(h) = (uint64_t)((d->nowms + (int64_t)left) /
-			    1000);
+			UNTIL(h) = (uint64_t)((nowms + (int64_t)left) / 1000);
 		}
 		PKTS(h) = BYTES(h) = 0;
 		nftnl_set_elem_expr_foreach(e, counter_cb, h);
@@ -1095,7 +1098,6 @@ dump_sets(struct nfw *st)
 	hset_clear(&st->hosts);
 	memset(&d, 0, sizeof(d));
 	d.st = st;
-	d.nowms = fw_now_ms();
 	for (fi = 0; fi < NFAM; fi++) {
 		if ((s = nftnl_set_alloc()) == NULL)
 			return -1;
