@@ -15,6 +15,7 @@
 #include "bounds.h"
 #include "evout.h"
 #include "log.h"
+#include "wake.h"
 
 /*
  * Open the log the way p0f opens its own: append only (read only to
@@ -134,20 +135,41 @@ stopping(const struct evout *o)
  * writer, as it holds tcpdump -w -.  Once a signal has asked to stop,
  * OUT_STOP_WAIT seconds without progress end the wait, so that such a
  * reader cannot keep the process from ending; what is left is lost.
+ * The self-pipe (wake.h) ends the poll at any signal, also one that
+ * came just before it: the wait then goes on, with the stop's time
+ * counted from the first look that saw the stop.
  * 0: write again; -1 with errno: give up.
  */
 static int
 wait_out(struct evout *o)
 {
-	struct pollfd	 pfd;
-	int		 r;
+	struct pollfd	 pfd[2];
+	struct timespec	 ts;
+	int64_t		 now, deadline = -1;
+	int		 r, ms;
 
-	pfd.fd = o->fd;
-	pfd.events = POLLOUT;
-	pfd.revents = 0;
-	r = poll(&pfd, 1, stopping(o) ? OUT_STOP_WAIT * 1000 : -1);
-	if (r == -1 && errno != EINTR)
-		return -1;
+	pfd[0].fd = o->fd;
+	pfd[0].events = POLLOUT;
+	pfd[1].fd = wake_fd();
+	pfd[1].events = POLLIN;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if (deadline == -1 && stopping(o))
+			deadline = now + OUT_STOP_WAIT * 1000;
+		ms = deadline == -1 ? -1 : deadline > now ?
+		    (int)(deadline - now) : 0;
+		pfd[0].revents = pfd[1].revents = 0;
+		r = poll(pfd, 2, ms);
+		if (r == -1 && errno != EINTR)
+			return -1;
+		if (r > 0 && (pfd[1].revents & POLLIN))
+			wake_drain();
+		/* a signal alone: wait on, the stop looked at again */
+		if (r == -1 || (r > 0 && pfd[0].revents == 0))
+			continue;
+		break;
+	}
 	if (r == 0) {
 		log_warnx("%s: nothing read for %d s after the signal to "
 		    "stop; the events left are lost",
@@ -156,7 +178,7 @@ wait_out(struct evout *o)
 		errno = ETIMEDOUT;
 		return -1;
 	}
-	/* room, an error the write will tell, or a signal: look again */
+	/* room, or an error the write will tell: look again */
 	return 0;
 }
 

@@ -242,6 +242,39 @@ for m in stopped stopped-nb; do
 	    grep -q 'nothing read for 5 s' "$T/$m.err"
 done
 
+# the signal to stop just before the wait for the reader of a full
+# non-blocking pipe (a shim sends it from that poll, and makes the wait
+# 30 s): the wait ends at once, and the 5 s of a stop then count
+if [ -x "$CPLAIN" ] && cc -shared -fPIC -o "$T/sigat.so" "$TOP/tests/sigat.c" \
+    -ldl 2>"$T/cc.err"; then
+	rm -f "$T/sigat"
+	rc=$(python3 - "$T" "$CPLAIN" <<'EOF'
+import fcntl, os, subprocess, sys
+t, c = sys.argv[1], sys.argv[2]
+r, w = os.pipe()
+fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)
+env = dict(os.environ, LD_PRELOAD=t + "/sigat.so", SIGAT_FILE=t + "/sigat",
+           SIGAT_MS="-1")
+with open(t + "/nbsig.err", "w") as e:
+    p = subprocess.Popen([c, "-r", t + "/plain.pcap"], stdout=w, stderr=e,
+                         env=env)
+    os.close(w)
+    try:
+        print(p.wait(60))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        print("killed after 60 s")
+EOF
+)
+	took=$(sigat_took "$T/sigat")
+	checkx "SIGTERM just before the wait for a stopped reader: that wait ends at once (the wait $took s), exit 1 ($rc)" \
+	    '[ "$rc" = 1 ] && awk -v t="$took" "BEGIN { exit !(t != \"none\" && t < 5) }"'
+	check "SIGTERM just before the wait for a stopped reader: the 5 s of a stop, the loss said" \
+	    grep -q 'nothing read for 5 s' "$T/nbsig.err"
+else
+	skip "a signal just before the wait for a reader: needs cc and $CPLAIN for an LD_PRELOAD shim"
+fi
+
 # ---------------------------------------------------------------------
 # 3. events never written are lost: counted in lost= and exit 1
 # ---------------------------------------------------------------------
