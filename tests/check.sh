@@ -85,3 +85,10 @@ sigat_took() {
 	_t=$(cat "$1" 2>/dev/null)
 	echo "${_t:-none}"
 }
+# stop_now PID: SIGSTOP, then wait until the kernel has stopped it (state
+# T): kill(1) returns before a process that runs on another CPU stops,
+# and a reload "while it is stopped" could otherwise meet it half way
+stop_now() {
+	kill -STOP "$1" || return 1
+	waitfor 50 sh -c "[ \"\$(sed 's/.*) \(.\).*/\1/' /proc/$1/stat 2>/dev/null)\" = T ]"
+}

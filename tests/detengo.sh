@@ -677,7 +677,7 @@ checkx "detengo: said in one line" \
     '[ "$(grep -c "restored the rules of 1 blocked hosts missing" "$T/rl.err")" -eq 1 ]'
 inns iptables-legacy-save -t filter >"$T/rl.save"
 # a reload of several commands, as one step: detengo waits while it runs
-kill -STOP $p
+stop_now $p
 inns iptables-legacy -F FORWARD
 inns iptables-legacy-restore <"$T/rl.save"
 inns iptables-legacy -F FORWARD
@@ -693,7 +693,7 @@ inns iptables-legacy -D FORWARD -s 192.0.2.9/32 -p tcp --dport 25 -j ACCEPT
 sleep $((1 * TIME_SCALE))
 checkx "detengo: a change of someone else's restores nothing" \
     '[ "$(grep -c "restored the rules" "$T/rl.err")" -eq "$n0" ] && has40'
-kill -STOP $p
+stop_now $p
 inns iptables-legacy -F FORWARD
 kill -USR1 $p
 kill -CONT $p
@@ -714,7 +714,7 @@ jump() { [ "$(inns iptables-legacy -S FORWARD | grep -c 'tcp --dport 25 -j DETEN
 ms=$(ms_until 60 jump)
 check "detengo -c: the jump lost to iptables -F FORWARD is back within 1 s (${ms:-never} ms)" \
     within "$ms" 1000
-kill -STOP $p
+stop_now $p
 inns iptables-legacy -F
 inns iptables-legacy -X DETENGO
 kill -CONT $p

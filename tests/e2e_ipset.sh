@@ -118,7 +118,7 @@ waitfor 20 inset detengo6 2001:db8:1::12
 # the reload as one step, as iptables-restore and ipset restore would
 # make it: detengo waits while it runs (where the commands are slow, it
 # would put the rules back between them, and the sets stay in use)
-kill -STOP $dp
+stop_now $dp
 inns sh -c 'iptables-legacy -F FORWARD; ip6tables-legacy -F FORWARD; ipset destroy detengo4; ipset destroy detengo6'
 t0=$(date +%s.%N)
 kill -CONT $dp
@@ -151,7 +151,7 @@ check "SIGHUP: an allowed host's block lifted" outset detengo4 192.0.2.12
 check "reported unblock reason=allowed" grep -q 'unblock host=192.0.2.12 reason=allowed' "$T/d.out"
 # a reload after the unblock: what detengo puts back is what it holds
 # blocked now, not the host it let go
-kill -STOP $dp
+stop_now $dp
 inns sh -c 'iptables-legacy -F FORWARD; ip6tables-legacy -F FORWARD; ipset destroy detengo4; ipset destroy detengo6'
 kill -CONT $dp
 waitfor 30 inset detengo6 2001:db8:1::12

@@ -165,7 +165,7 @@ ip netns exec "${P}g" $D -b nft -x 3600 -s "$T/w.state" --from-start "$T/w.log" 
 wp=$!
 pids="$pids $wp"
 waitfor 30 inset hosts4 192.0.2.50
-kill -STOP $wp
+stop_now $wp
 inns nft flush ruleset
 ev mail 192.0.2.51 >>"$T/w.log"
 kill -CONT $wp

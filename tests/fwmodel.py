@@ -296,6 +296,19 @@ def start():
         time.sleep(0.02)
 
 
+def stopped(pid):
+    """until the kernel has stopped pid (state T): a signal sent returns
+    before a process running on another CPU stops"""
+    for _ in range(250 * SCALE):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "T":
+                    return
+        except (OSError, IndexError):
+            return
+        time.sleep(0.004)
+
+
 def stop(sig=signal.SIGTERM):
     global proc
     if proc is None:
@@ -410,6 +423,7 @@ def main():
                 kind += ", in the middle of a burst"
             else:
                 proc.send_signal(signal.SIGSTOP)
+                stopped(proc.pid)
                 do_reload(rk)
                 proc.send_signal(signal.SIGCONT)
             if rk == "nft-saved-late":
