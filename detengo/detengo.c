@@ -1931,6 +1931,8 @@ setup(const struct opts *o)
 		fprintf(stderr, "detengo: %s\n", err);
 		return EX_RUNTIME;
 	}
+	/* a reader that stopped holds the report at most 5 s after a stop */
+	g.out.stop = &sig_stop;
 	if (wake_init() == -1)
 		log_warn("pipe2: a signal may take up to a second");
 	memset(&sa, 0, sizeof(sa));

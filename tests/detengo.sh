@@ -270,6 +270,37 @@ else
 	checkx "detengo: SIGTERM just before a wait of 30 s: the wait ends at once, exit 0 (exit $rc, the wait $took s)" \
 	    '[ $rc -eq 0 ] && awk -v t="$took" "BEGIN { exit !(t != \"none\" && t < 5) }"'
 fi
+# the report's reader stops (a pipe nobody reads): SIGTERM still ends
+# detengo, after at most 5 s of waiting for the reader, with the state
+# saved
+python3 - "$T" "$D" >"$T/stopr.res" 2>&1 <<'EOF'
+import os, signal, subprocess, sys, time
+t, d = sys.argv[1], sys.argv[2]
+with open(t + "/stopr.log", "w") as f:
+    for i in range(3000):
+        f.write("2026-03-03T16:45:44.%06dZ mail sid=%08x src=198.18.%d.%d:40000 "
+                "dst=203.0.113.25:25 from=w@example.org\n"
+                % (i, i + 1, i // 250, i % 250 + 1))
+r, w = os.pipe()
+with open(t + "/stopr.err", "w") as e:
+    p = subprocess.Popen([d, "-n", "-s", t + "/stopr.state", "--from-start",
+                          t + "/stopr.log"], stdout=w, stderr=e)
+os.close(w)
+time.sleep(1.5)
+t0 = time.time()
+p.send_signal(signal.SIGTERM)
+try:
+    rc = p.wait(30)
+    print("%d %.1f" % (rc, time.time() - t0))
+except subprocess.TimeoutExpired:
+    p.kill()
+    p.wait()
+    print("none 30")
+EOF
+read -r src secs <"$T/stopr.res"
+checkx "detengo: its report's reader stopped: SIGTERM ends it within 5 s of waiting (exit ${src:-?} after ${secs:-?} s)" \
+    '[ "$src" = 0 ] && awk -v t="$secs" "BEGIN { exit !(t < 5 + 5 * $TIME_SCALE) }" &&
+    grep -q "^pos " "$T/stopr.state"'
 : >"$T/new.log"
 printf 'not a state file\n' >"$T/badstate"
 $D -n --once -s "$T/badstate" "$T/new.log" >/dev/null 2>"$T/err"
