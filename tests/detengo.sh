@@ -5,6 +5,8 @@
 # makes them, kill -9 and restart while events keep coming, chains, --flush.
 cd "$(dirname "$0")/.." || exit 1
 D=${DETENGO:-./obj-san/bin/detengo}
+# LD_PRELOAD shims need a build without the sanitizer runtime
+DPLAIN=${DETENGO_PLAIN:-./detengo/detengo}
 T=$(mktemp -d) || exit 1
 NS=""
 pids=""
@@ -253,9 +255,8 @@ check "detengo: SIGTERM ends it cleanly" [ $? -eq 0 ]
 # a signal that comes after the loop looked at its flags, just before it
 # waits (a shim sends it from poll, and makes that wait 30 s): the wait
 # ends at once, not at its end
-SPLAIN=${DETENGO_PLAIN:-./detengo/detengo}
-if [ ! -x "$SPLAIN" ]; then
-	nok "detengo: $SPLAIN missing (make all): a signal just before the wait not tried"
+if [ ! -x "$DPLAIN" ]; then
+	nok "detengo: $DPLAIN missing (make all): a signal just before the wait not tried"
 elif ! cc -shared -fPIC -o "$T/sigat.so" tests/sigat.c -ldl 2>"$T/cc.err"; then
 	nok "detengo: the poll shim does not build ($(head -n 1 "$T/cc.err"))"
 else
@@ -264,7 +265,7 @@ else
 	: >"$T/sigd/log"
 	rm -f "$T/sigat"
 	timeout 60 env LD_PRELOAD="$T/sigat.so" SIGAT_FILE="$T/sigat" \
-	    $SPLAIN -n -s "$T/sig.state" "$T/sigd/log" >/dev/null 2>"$T/sig.err"
+	    $DPLAIN -n -s "$T/sig.state" "$T/sigd/log" >/dev/null 2>"$T/sig.err"
 	rc=$?
 	took=$(sigat_took "$T/sigat")
 	checkx "detengo: SIGTERM just before a wait of 30 s: the wait ends at once, exit 0 (exit $rc, the wait $took s)" \
@@ -906,7 +907,6 @@ checkx "detengo: ... no block reported, no rule in the table" \
 # the table changed under it; put in by a shim of iptc_commit on the
 # plain build): exit 1, and the saved place stays before the host, so
 # that the next run blocks it
-DPLAIN=${DETENGO_PLAIN:-./detengo/detengo}
 cat >"$T/nocommit.c" <<'EOF'
 /* iptc_commit and ip6tc_commit refused; each call noted in $NOCOMMIT */
 #include <errno.h>

@@ -14,6 +14,7 @@ C=${CAPTURO:-$TOP/obj-san/bin/capturo}
 D=${DETENGO:-$TOP/obj-san/bin/detengo}
 # LD_PRELOAD needs a build without the sanitizer runtime
 DPLAIN=${DETENGO_PLAIN:-$TOP/detengo/detengo}
+CPLAIN=${CAPTURO_PLAIN:-$TOP/capturo/capturo}
 T=$(mktemp -d /tmp/cdflt-$$.XXXXXX) || exit 1
 # nobody must reach its own directory below
 chmod 755 "$T"
@@ -559,7 +560,6 @@ fi
 # 9. a signal just before the wait: capturo's loop had looked at its
 #    flags, then polls for a second; the self-pipe ends that wait at once
 # ---------------------------------------------------------------------
-CPLAIN=${CAPTURO_PLAIN:-$TOP/capturo/capturo}
 if [ "$(id -u)" -ne 0 ]; then
 	skip "capturo: a signal just before the wait: needs root (a capture in a namespace)"
 elif ! command -v cc >/dev/null 2>&1 || [ ! -x "$CPLAIN" ]; then
